@@ -1,0 +1,11 @@
+"""Pages of the appraisal platform."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The platform's front page."""
+    return render(request, "appraisal/home.html", {})

@@ -1,0 +1,11 @@
+"""Pages of the supervision platform."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The platform's front page."""
+    return render(request, "supervision/home.html", {})

@@ -1,0 +1,209 @@
+"""Settings shared by every deployable, read from environment variables only.
+
+Each deployable's ``settings.py`` star-imports this module and then names its platforms:
+``PLATFORMS = ["trading"]`` plus ``INSTALLED_APPS``, ``DATABASES`` and ``HUEY`` built by the
+helpers below. Nothing in ``kernel``, ``platform`` or ``contexts`` imports this module; they
+read ``django.conf.settings``.
+
+Environment variables (all optional on the embedded default):
+
+- ``ZHENGWU_VAR_DIR``       where SQLite files, keys, uploads and the task queue live (./var)
+- ``ZHENGWU_DATABASE_URL``  e.g. ``postgres://zhengwu@db/trading``; default SQLite in VAR_DIR
+- ``ZHENGWU_TASKS_URL``     ``redis://host:6379/0`` in production; default SQLite in VAR_DIR
+- ``ZHENGWU_SECRET_KEY``    required when ``ZHENGWU_DEBUG`` is off
+- ``ZHENGWU_DEBUG``         ``1`` for development
+- ``ZHENGWU_ALLOWED_HOSTS`` comma separated
+- ``ZHENGWU_SIGNING_KEY``   base64 Ed25519 private key of this deployable (exchange, tree heads)
+- ``ZHENGWU_PEERS``         ``name=url|pubkey,...``: the other deployables and their public keys
+- ``ZHENGWU_CRYPTO_SUITE``  ``intl`` (default) or ``gm``
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+
+from zhengwu.deploy.platforms import PLATFORM_META, contexts_for
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+VAR_DIR = Path(os.environ.get("ZHENGWU_VAR_DIR", Path.cwd() / "var")).resolve()
+DEBUG = _env_bool("ZHENGWU_DEBUG", False)
+
+
+def _secret_key() -> str:
+    key = os.environ.get("ZHENGWU_SECRET_KEY")
+    if key:
+        return key
+    # The embedded default keeps a generated key on disk so sessions survive restarts.
+    path = VAR_DIR / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ZHENGWU_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("ZHENGWU_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
+DJANGO_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "huey.contrib.djhuey",
+    "ninja",
+]
+PLATFORM_APPS = [
+    "zhengwu.platform.web",
+    "zhengwu.platform.api",
+    "zhengwu.platform.audit",
+    "zhengwu.platform.exchange",
+    "zhengwu.platform.workdays",
+]
+
+
+def apps_for(platforms: list[str]) -> list[str]:
+    """INSTALLED_APPS of a deployable serving ``platforms``."""
+    contexts = ["zhengwu.contexts.identity"] + [f"zhengwu.contexts.{c}" for c in contexts_for(platforms)]
+    return DJANGO_APPS + PLATFORM_APPS + contexts
+
+
+def databases_for(name: str) -> dict[str, Any]:
+    url = os.environ.get("ZHENGWU_DATABASE_URL") or f"sqlite:///{VAR_DIR / (name + '.sqlite3')}"
+    config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["CONN_MAX_AGE"] = 0
+        # WAL lets readers go on while one writer writes; a busy timeout waits for the lock
+        # instead of failing at once when the worker and the web process write together.
+        config["OPTIONS"] = {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    test_name = os.environ.get("ZHENGWU_TEST_DATABASE_NAME")
+    if test_name:
+        config["TEST"] = {"NAME": test_name}
+    return {"default": config}
+
+
+def huey_for(name: str) -> dict[str, Any]:
+    url = os.environ.get("ZHENGWU_TASKS_URL", "")
+    immediate = _env_bool("ZHENGWU_TASKS_IMMEDIATE", False)
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return {
+            "name": f"zhengwu-{name}",
+            "huey_class": "huey.RedisHuey",
+            "url": url,
+            "immediate": immediate,
+            "consumer": {"workers": 2, "worker_type": "thread"},
+        }
+    # No server needed on the embedded default: the queue is a SQLite file.
+    path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else str(VAR_DIR / f"tasks-{name}.sqlite3")
+    return {
+        "name": f"zhengwu-{name}",
+        "huey_class": "huey.SqliteHuey",
+        "filename": path,
+        "immediate": immediate,
+        "consumer": {"workers": 2, "worker_type": "thread"},
+    }
+
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "zhengwu.platform.web.middleware.PlatformMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "zhengwu.platform.web.context_processors.platform",
+            ],
+        },
+    },
+]
+
+AUTH_USER_MODEL = "identity.User"
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [Path(__file__).resolve().parent.parent / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": VAR_DIR / "files"}},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 8 * 3600
+SESSION_COOKIE_SECURE = _env_bool("ZHENGWU_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+ZHENGWU_PLATFORM_META = PLATFORM_META
+ZHENGWU_CRYPTO_SUITE = os.environ.get("ZHENGWU_CRYPTO_SUITE", "intl")
+ZHENGWU_SIGNING_KEY = os.environ.get("ZHENGWU_SIGNING_KEY", "")
+ZHENGWU_PEERS = os.environ.get("ZHENGWU_PEERS", "")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("ZHENGWU_LOG_LEVEL", "INFO")},
+    "loggers": {"django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False}},
+}

@@ -1,0 +1,59 @@
+"""The platforms of Zhengwu: where each lives in the URL space, which contexts it runs and who
+may sign in there.
+
+URL prefixes are the same in every deployment, so a link works whether the platforms run in
+one process or five. Titles are English msgids translated by the web layer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+PLATFORM_META: dict[str, dict[str, Any]] = {
+    "public": {
+        "title": "Public Service Platform",
+        "short": "Public",
+        "prefix": "",
+        "contexts": ["disclosure"],
+        "login_roles": ["public", "centre_staff"],
+    },
+    "trading": {
+        "title": "Trading Platform",
+        "short": "Trading",
+        "prefix": "trading/",
+        "contexts": ["tendering", "bidding", "experts", "evaluation", "auctions"],
+        "login_roles": ["centre_staff", "tenderer", "agency", "bidder", "expert"],
+    },
+    "supervision": {
+        "title": "Administrative Supervision Platform",
+        "short": "Supervision",
+        "prefix": "supervision/",
+        "contexts": ["supervision"],
+        "login_roles": ["regulator", "city_leader"],
+    },
+    "appraisal": {
+        "title": "Third-party Appraisal of Government Services",
+        "short": "Appraisal",
+        "prefix": "appraisal/",
+        "contexts": ["appraisal"],
+        "login_roles": ["appraiser", "city_leader", "department_user"],
+    },
+    "center": {
+        "title": "Service Centre",
+        "short": "Service Centre",
+        "prefix": "center/",
+        "contexts": ["center"],
+        "login_roles": ["centre_staff", "department_user", "city_leader"],
+    },
+}
+
+ALL_PLATFORMS = list(PLATFORM_META)
+
+
+def contexts_for(platforms: list[str]) -> list[str]:
+    out: list[str] = []
+    for name in platforms:
+        for context in PLATFORM_META[name]["contexts"]:
+            if context not in out:
+                out.append(context)
+    return out

@@ -1,0 +1,40 @@
+"""Page-level access: sign-in and role checks for views.
+
+This is the door, not the lock: services check permissions again against the actor, so a
+view that forgets a decorator still cannot change what the actor may not change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+
+
+def login_url_for(request: HttpRequest) -> str:
+    name = getattr(request, "zw_platform", None) or "public"
+    prefix = settings.ZHENGWU_PLATFORM_META[name]["prefix"]
+    return f"/{prefix}accounts/login/"
+
+
+def roles_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Require a signed-in user (with a completed second factor) holding one of ``roles``."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user = request.user
+            if not user.is_authenticated or not getattr(user, "is_fully_authenticated", lambda r: True)(request):
+                return HttpResponseRedirect(login_url_for(request) + "?" + urlencode({"next": request.get_full_path()}))
+            if roles and not set(roles).intersection(getattr(user, "role_codes", frozenset())):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
