@@ -207,3 +207,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("ZHENGWU_LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False}},
 }
+
+# Which platforms receive which events (the exchange's routing table). A deployable sends an
+# event to every listed platform it does not serve itself; the standalone deployable delivers
+# to its own inbox for each, through the in-process transport.
+ZHENGWU_EXCHANGE_ROUTES: dict[str, list[str]] = {
+    "identity.market_subject.changed": ["public", "supervision"],
+}
