@@ -19,6 +19,8 @@ from zhengwu.platform.web.urls import urlpatterns as root_patterns
 
 URLList = list[URLPattern | URLResolver]
 
+PLATFORM_API_APPS = ["audit", "exchange"]
+
 
 def _module(name: str) -> Any | None:
     return import_module(name) if find_spec(name) is not None else None
@@ -29,6 +31,13 @@ def platform_patterns(name: str) -> URLList:
     meta = PLATFORM_META[name]
     contexts = ["identity", *meta["contexts"]]
     routers = []
+    # Platform apps with an API of their own (the audit log's tree heads, the exchange's state).
+    for app in PLATFORM_API_APPS:
+        api_module = _module(f"zhengwu.platform.{app}.api")
+        if api_module is not None:
+            router = api_module.router_build(platform=name)
+            if router is not None:
+                routers.append((f"/{app}/", router))
     for context in contexts:
         api_module = _module(f"zhengwu.contexts.{context}.api")
         if api_module is not None:
@@ -55,6 +64,9 @@ def platform_patterns(name: str) -> URLList:
 def deployable_patterns(platforms: list[str]) -> URLList:
     """Root patterns (health check, language switch) plus every platform of the deployable."""
     patterns: URLList = list(root_patterns)
+    # The exchange's receiving endpoint belongs to the deployable, not to one platform.
+    if _module("zhengwu.platform.exchange.urls") is not None:
+        patterns.append(path("exchange/", include("zhengwu.platform.exchange.urls")))
     # Longer prefixes first so that "" (public) does not shadow "trading/" and the others.
     for name in sorted(platforms, key=lambda p: -len(PLATFORM_META[p]["prefix"])):
         patterns += platform_patterns(name)
