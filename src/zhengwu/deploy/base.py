@@ -83,7 +83,7 @@ PLATFORM_APPS = [
 def apps_for(platforms: list[str]) -> list[str]:
     """INSTALLED_APPS of a deployable serving ``platforms``."""
     contexts = ["zhengwu.contexts.identity"] + [f"zhengwu.contexts.{c}" for c in contexts_for(platforms)]
-    return DJANGO_APPS + PLATFORM_APPS + contexts
+    return DJANGO_APPS + PLATFORM_APPS + contexts + ["zhengwu.deploy.ops"]
 
 
 def databases_for(name: str) -> dict[str, Any]:

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from importlib.util import find_spec
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from zhengwu.deploy.ops.demo import demo_load_all
+
+DEMO_PASSWORD_HINT = "Zhengwu@2026"
+
+
+def accounts_print(out: Any, accounts: list[dict[str, Any]]) -> None:
+    if not accounts:
+        return
+    host = "http://127.0.0.1:8000"
+    out.write("")
+    out.write("Demo accounts (password for all: %s)" % DEMO_PASSWORD_HINT)
+    out.write("-" * 78)
+    for acc in accounts:
+        totp = "  + one-time code: zhengwu totp %s" % acc["username"] if acc.get("needs_totp") else ""
+        out.write(f"  {acc['username']:<12} {acc.get('role_label', acc['role']):<14} {host}{acc['login_url']}{totp}")
+    out.write("-" * 78)
+
+
+class Command(BaseCommand):
+    help = "Prepare this deployable: migrate its database, load the demo data, deliver pending events."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--no-demo", action="store_true", help="do not load demo data")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        out: IO[str] = self.stdout
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write(f"database ready ({settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]})")
+        if options["no_demo"]:
+            return
+        accounts = demo_load_all()
+        if find_spec("zhengwu.platform.exchange.services") is not None:
+            # Deliver the demo's events now so every platform looks alive on first start.
+            call_command("exchange", "relay", "--once", verbosity=0, stdout=out)
+        accounts_print(self.stdout, accounts)
