@@ -1,0 +1,36 @@
+"""Writes of the appraisal context."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from zhengwu.contexts.appraisal.models import Unit
+from zhengwu.kernel.actor import Actor
+from zhengwu.kernel.clock import clock_now
+from zhengwu.kernel.errors import Conflict, InvalidInput, PermissionDenied
+from zhengwu.platform.audit.services import audit_append
+
+UNIT_MANAGERS = frozenset({"appraiser"})
+
+
+def unit_create(*, code: str, name: str, kind: str, region_code: str = "", by: Actor) -> Unit:
+    """Register a service unit for appraisal. Only the third-party evaluator manages units."""
+    if not (by.is_system or by.has_role(*UNIT_MANAGERS)):
+        raise PermissionDenied("只有第三方评价机构可以管理评价对象")
+    code, name = code.strip(), name.strip()
+    if not code or not name:
+        raise InvalidInput("编号和名称不能为空", code="unit_required")
+    if kind not in Unit.Kind.values:
+        raise InvalidInput("评价对象类型无效", code="unit_kind", detail={"kind": kind})
+    with transaction.atomic():
+        if Unit.objects.filter(code=code).exists() or Unit.objects.filter(name=name).exists():
+            raise Conflict("评价对象编号或名称已存在", code="unit_taken", detail={"code": code, "name": name})
+        unit = Unit.objects.create(code=code, name=name, kind=kind, region_code=region_code, created_at=clock_now())
+        audit_append(
+            actor=by,
+            action="appraisal.unit.create",
+            object_type="appraisal.unit",
+            object_id=code,
+            after={"code": code, "name": name, "kind": kind},
+        )
+    return unit
