@@ -25,7 +25,7 @@ Commands:
   uscc CODE...                  check unified social credit codes
   audit verify|seal|show        the hash-chained audit log
   exchange status|replay|relay  the outbox/inbox between deployables
-  calendar import|show          the working-day calendar
+  calendar import|show|load-defaults  the working-day calendar
   demo                          load demo data
   keys                          print this deployable's public signing key
   totp USERNAME                 print a demo account's current one-time code

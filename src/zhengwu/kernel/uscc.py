@@ -14,6 +14,7 @@ still be accepted, but only through the audited override in the identity context
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 # GB 32100-2015 §4: the 31 symbols (digits and capitals without I, O, Z, S, V).
@@ -65,8 +66,12 @@ class UsccVerdict:
 
 
 def uscc_normalize(raw: str) -> str:
-    """Strip spaces and use capitals, the form in which codes are stored and compared."""
-    return "".join(raw.split()).upper()
+    """Strip spaces and use capitals, the form in which codes are stored and compared.
+
+    NFKC first: a code typed with a Chinese input method often arrives in full-width form
+    (“９１５３…”), which is the same code and must not be reported as illegal characters.
+    """
+    return "".join(unicodedata.normalize("NFKC", raw).split()).upper()
 
 
 def uscc_check_char(first17: str) -> str:
@@ -93,9 +98,8 @@ def uscc_validate(raw: str) -> UsccVerdict:
         return UsccVerdict(code, False, (f"长度应为18位，实为{len(code)}位",), error_code="uscc_length")
     bad = sorted({ch for ch in code if ch not in _VALUE})
     if bad:
-        return UsccVerdict(
-            code, False, ("含有不允许的字符：" + "、".join(bad) + "（不得使用I、O、Z、S、V）",), error_code="uscc_charset"
-        )
+        message = "含有不允许的字符：" + "、".join(bad) + "（不得使用I、O、Z、S、V）"
+        return UsccVerdict(code, False, (message,), error_code="uscc_charset")
     errors: list[str] = []
     error_code: str | None = None
     authority, category = code[0], code[1]
