@@ -139,7 +139,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "zhengwu.platform.web.middleware.PlatformMiddleware",
+    "zhengwu.platform.api.middleware.ApiErrorShapeMiddleware",
 ]
+CSRF_FAILURE_VIEW = "zhengwu.platform.web.views.csrf_failure"
 
 TEMPLATES = [
     {
@@ -180,6 +182,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# WhiteNoise serves from the app directories (WHITENOISE_USE_FINDERS) and warns if this is absent.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": VAR_DIR / "files"}},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from zhengwu.deploy.platforms import PLATFORM_META
 from zhengwu.platform.api.base import api_build
-from zhengwu.platform.web.urls import urlpatterns as root_patterns
+from zhengwu.platform.web import urls as web_urls
 
 URLList = list[URLPattern | URLResolver]
 
@@ -63,7 +63,7 @@ def platform_patterns(name: str) -> URLList:
 
 def deployable_patterns(platforms: list[str]) -> URLList:
     """Root patterns (health check, language switch) plus every platform of the deployable."""
-    patterns: URLList = list(root_patterns)
+    patterns: URLList = list(web_urls.urlpatterns)
     # The exchange's receiving endpoint belongs to the deployable, not to one platform.
     if _module("zhengwu.platform.exchange.urls") is not None:
         patterns.append(path("exchange/", include("zhengwu.platform.exchange.urls")))

@@ -16,7 +16,7 @@ FEN_PER_YUAN = 100
 
 def money_to_fen(amount: str | Decimal | int) -> int:
     """Convert an amount in yuan to integer fen, refusing anything that is not exact."""
-    if isinstance(amount, float):  # type: ignore[unreachable]  # guard for untyped callers
+    if isinstance(amount, float):  # a guard for untyped callers: floats are never exact money
         raise InvalidInput("金额不能使用浮点数", code="money_float", detail={"value": repr(amount)})
     try:
         value = Decimal(str(amount).strip().replace(",", ""))

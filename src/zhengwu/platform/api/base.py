@@ -14,19 +14,24 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.renderers import JSONRenderer
 
 from zhengwu.kernel.errors import ZhengwuError
 
 logger = logging.getLogger(__name__)
 
-_STATUS_CODES = {
+STATUS_CODES = {
     400: ("bad_request", "请求无法处理"),
     401: ("not_authenticated", "请先登录"),
     403: ("permission_denied", "无权执行此操作"),
     404: ("not_found", "对象不存在"),
     405: ("method_not_allowed", "不支持该请求方法"),
     409: ("conflict", "操作与当前状态冲突"),
+    413: ("payload_too_large", "请求内容过大"),
+    415: ("unsupported_media_type", "不支持的内容类型"),
     429: ("rate_limited", "尝试次数过多，请稍后再试"),
+    500: ("internal_error", "服务器内部错误，已记录，请稍后再试"),
+    503: ("unavailable", "服务暂不可用，请稍后再试"),
 }
 
 
@@ -42,6 +47,11 @@ def _validation_detail(errors: Iterable[Any]) -> dict[str, Any]:
     return {"errors": fields}
 
 
+class ReadableJSONRenderer(JSONRenderer):
+    # Chinese text as UTF-8, not \u escapes: people read API responses in logs and browsers.
+    json_dumps_params = {"ensure_ascii": False}  # noqa: RUF012 - django-ninja's own attribute
+
+
 def api_build(*, platform: str, title: str, description: str, routers: list[tuple[str, Router]]) -> NinjaAPI:
     """Build the NinjaAPI of one platform with the shared error handlers and its routers."""
     api = NinjaAPI(
@@ -51,6 +61,7 @@ def api_build(*, platform: str, title: str, description: str, routers: list[tupl
         urls_namespace=f"{platform}-api",
         openapi_url="/openapi.json",
         docs_url="/docs",
+        renderer=ReadableJSONRenderer(),
     )
 
     @api.exception_handler(ZhengwuError)
@@ -68,7 +79,7 @@ def api_build(*, platform: str, title: str, description: str, routers: list[tupl
 
     @api.exception_handler(HttpError)
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        code, message = _STATUS_CODES.get(exc.status_code, ("error", "请求无法处理"))
+        code, message = STATUS_CODES.get(exc.status_code, ("error", "请求无法处理"))
         return api.create_response(request, error_body(code, message), status=exc.status_code)
 
     @api.exception_handler(Http404)

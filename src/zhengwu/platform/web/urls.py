@@ -1,10 +1,10 @@
 """URLs every deployable mounts at its root."""
 
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from zhengwu.platform.web import views
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

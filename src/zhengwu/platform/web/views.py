@@ -64,6 +64,14 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
                   message=_("You do not have permission to view this page."), template="web/403.html")
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    # The reason Django gives names cookie and referer checks: useful in logs, not to users.
+    logger.warning("CSRF failure on %s: %s", request.path, reason)
+    return _error(request, status=403, code="csrf_failed",
+                  message=_("The form has expired or was not sent from this site. Please reload the page and try again."),
+                  template="web/403.html")
+
+
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _error(request, status=404, code="not_found", message=_("The page you asked for does not exist."),
                   template="web/404.html")

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from importlib.util import find_spec
-from typing import IO, Any
+from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
@@ -32,7 +32,6 @@ class Command(BaseCommand):
         parser.add_argument("--no-demo", action="store_true", help="do not load demo data")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        out: IO[str] = self.stdout
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write(f"database ready ({settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]})")
         if options["no_demo"]:
@@ -40,5 +39,5 @@ class Command(BaseCommand):
         accounts = demo_load_all()
         if find_spec("zhengwu.platform.exchange.services") is not None:
             # Deliver the demo's events now so every platform looks alive on first start.
-            call_command("exchange", "relay", "--once", verbosity=0, stdout=out)
+            call_command("exchange", "relay", "--once", verbosity=0, stdout=self.stdout)
         accounts_print(self.stdout, accounts)
