@@ -41,7 +41,7 @@ def test_deployable_boots_alone_and_serves_only_its_own_platform(platform: str, 
                 if other != platform:
                     assert not has_tables, f"{platform} database holds tables of {context}"
         assert "identity_user" in tables
-        assert "audit_auditentry" in tables
+        assert "audit_entry" in tables
 
         with served(platform, env=env) as base:
             status, body = http_get(base + "/healthz")

@@ -9,38 +9,40 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_noop as _
+
 PLATFORM_META: dict[str, dict[str, Any]] = {
     "public": {
-        "title": "Public Service Platform",
-        "short": "Public",
+        "title": _("Public Service Platform"),
+        "short": _("Public"),
         "prefix": "",
         "contexts": ["disclosure"],
         "login_roles": ["public", "centre_staff"],
     },
     "trading": {
-        "title": "Trading Platform",
-        "short": "Trading",
+        "title": _("Trading Platform"),
+        "short": _("Trading"),
         "prefix": "trading/",
         "contexts": ["tendering", "bidding", "experts", "evaluation", "auctions"],
         "login_roles": ["centre_staff", "tenderer", "agency", "bidder", "expert"],
     },
     "supervision": {
-        "title": "Administrative Supervision Platform",
-        "short": "Supervision",
+        "title": _("Administrative Supervision Platform"),
+        "short": _("Supervision"),
         "prefix": "supervision/",
         "contexts": ["supervision"],
         "login_roles": ["regulator", "city_leader"],
     },
     "appraisal": {
-        "title": "Third-party Appraisal of Government Services",
-        "short": "Appraisal",
+        "title": _("Third-party Appraisal of Government Services"),
+        "short": _("Appraisal"),
         "prefix": "appraisal/",
         "contexts": ["appraisal"],
         "login_roles": ["appraiser", "city_leader", "department_user"],
     },
     "center": {
-        "title": "Service Centre",
-        "short": "Service Centre",
+        "title": _("Service Centre"),
+        "short": _("Service Centre"),
         "prefix": "center/",
         "contexts": ["center"],
         "login_roles": ["centre_staff", "department_user", "city_leader"],

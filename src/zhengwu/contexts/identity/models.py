@@ -42,15 +42,21 @@ class Organisation(models.Model):
     uscc_override_by = models.ForeignKey(
         "identity.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    uscc_override_at = models.DateTimeField(null=True, blank=True)
+    # The registrant declared the code a pilot-era code whose check character is known to fail;
+    # the organisation stays pending until staff record the override.
+    uscc_legacy_declared = models.BooleanField("申报为试点期赋码", default=False)
     status_reason = models.TextField("审核意见", blank=True)
     verified_at = models.DateTimeField(null=True, blank=True)
     verified_by = models.ForeignKey("identity.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
+    updated_at = models.DateTimeField(null=True, blank=True)
     # Incremented on every change; it is the sequence of the organisation's events.
     version = models.PositiveIntegerField(default=0)
 
     class Meta:
-        ordering = ["name"]
+        ordering = ("name",)
+        indexes = (models.Index(fields=("status", "name"), name="identity_org_status_idx"),)
 
     def __str__(self) -> str:
         return f"{self.name}（{self.uscc}）"
@@ -69,6 +75,8 @@ class User(AbstractUser):
     totp_confirmed_at = models.DateTimeField(null=True, blank=True)
     # The last accepted time step: a code is never accepted twice.
     totp_last_step = models.BigIntegerField(default=0)
+    # Demo accounts only: `zhengwu totp` prints their current code, never anyone else's.
+    is_demo = models.BooleanField("演示账号", default=False)
 
     @property
     def role_codes(self) -> frozenset[str]:
@@ -81,6 +89,10 @@ class User(AbstractUser):
     @property
     def needs_totp(self) -> bool:
         return bool(self.role_codes & TOTP_REQUIRED_ROLES)
+
+    @property
+    def totp_enrolled(self) -> bool:
+        return bool(self.totp_secret_encrypted) and self.totp_confirmed_at is not None
 
     def is_fully_authenticated(self, request: HttpRequest) -> bool:
         """True once the password and, where the role requires it, the second factor passed."""
@@ -96,4 +108,35 @@ class RoleGrant(models.Model):
     granted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "role"], name="identity_rolegrant_unique")]
+        constraints = (models.UniqueConstraint(fields=("user", "role"), name="identity_rolegrant_unique"),)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.role}"
+
+
+class LoginFailure(models.Model):
+    """One failed (or in-flight) sign-in attempt, counted per (username, IP) and per IP.
+
+    Rows live in the database rather than in process memory so that every web process of a
+    deployable sees the same counts. See ``identity.throttle`` and the limits in ``rules``.
+    """
+
+    class Kind(models.TextChoices):
+        PASSWORD = "password", "密码"
+        TOTP = "totp", "动态码"
+
+    # Case-folded: "Bidder1" and "bidder1" count as the same account.
+    username = models.CharField(max_length=150)
+    ip = models.CharField(max_length=64)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PASSWORD)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = (
+            models.Index(fields=("username", "ip", "created_at"), name="identity_loginfail_pair_idx"),
+            models.Index(fields=("ip", "created_at"), name="identity_loginfail_ip_idx"),
+            models.Index(fields=("created_at",), name="identity_loginfail_time_idx"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.username}@{self.ip} {self.kind} {self.created_at:%Y-%m-%d %H:%M:%S}"

@@ -31,8 +31,12 @@ ROLE_LABELS: dict[str, str] = {
     Role.PUBLIC: "社会公众",
 }
 
+# Roles an organisation holds in the market. They are published to the other platforms in
+# MarketSubjectChanged; a person holds one only as a member of an organisation holding it.
+MARKET_ROLES = frozenset({Role.TENDERER, Role.AGENCY, Role.BIDDER})
+
 # Roles an enterprise may take by registering itself; staff verify it before it may act.
-SELF_REGISTRATION_ROLES = frozenset({Role.TENDERER, Role.AGENCY, Role.BIDDER})
+SELF_REGISTRATION_ROLES = MARKET_ROLES
 
 # Roles that must pass a second factor (TOTP) at every sign-in: they can change or see what
 # others cannot. Experts are included because their scores decide awards.

@@ -1,9 +1,23 @@
-from django.contrib.auth import views as auth_views
+"""Accounts pages, mounted at ``<platform prefix>accounts/`` of every platform."""
+
 from django.urls import path
+
+from zhengwu.contexts.identity import views
 
 app_name = "accounts"
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="identity/login.html"), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("totp/", views.totp_view, name="totp"),
+    path("totp/enrol/", views.totp_enrol_view, name="totp_enrol"),
+    path("register/", views.register_view, name="register"),
+    path("register/done/", views.register_done_view, name="register_done"),
+    path("uscc-check/", views.uscc_check_view, name="uscc_check"),
+    path("organisations/", views.organisations_view, name="organisations"),
+    path(
+        "organisations/<str:uscc>/<slug:action>/",
+        views.organisation_action_view,
+        name="organisation_action",
+    ),
 ]
