@@ -14,7 +14,7 @@ from django.utils.translation import gettext_noop as _
 PLATFORM_META: dict[str, dict[str, Any]] = {
     "public": {
         "title": _("Public Service Platform"),
-        "short": _("Public"),
+        "short": _("Public Service"),
         "prefix": "",
         "contexts": ["disclosure"],
         "login_roles": ["public", "centre_staff"],

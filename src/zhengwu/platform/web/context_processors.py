@@ -13,7 +13,12 @@ def platform(request: HttpRequest) -> dict[str, Any]:
     current = getattr(request, "zw_platform", None)
     meta = settings.ZHENGWU_PLATFORM_META
     installed = [
-        {"name": name, "title": gettext(meta[name]["title"]), "url": "/" + meta[name]["prefix"]}
+        {
+            "name": name,
+            "title": gettext(meta[name]["title"]),
+            "short": gettext(meta[name]["short"]),
+            "url": "/" + meta[name]["prefix"],
+        }
         for name in settings.ZHENGWU_PLATFORMS
     ]
     info = meta.get(current) if current else None
