@@ -41,6 +41,7 @@ def _env_bool(name: str, default: bool = False) -> bool:
 
 
 VAR_DIR = Path(os.environ.get("ZHENGWU_VAR_DIR", Path.cwd() / "var")).resolve()
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 DEBUG = _env_bool("ZHENGWU_DEBUG", False)
 
 

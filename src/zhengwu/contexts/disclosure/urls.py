@@ -6,4 +6,5 @@ app_name = "disclosure"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("subjects/", views.subjects, name="subjects"),
 ]

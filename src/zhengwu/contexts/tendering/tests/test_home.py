@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 
-from zhengwu.contexts.identity.demo import demo_load
 from zhengwu.contexts.identity.selectors import user_get
 
 pytestmark = pytest.mark.django_db
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def demo(db: Any) -> None:
-    demo_load(platforms=["trading"])
+    call_command("demo", stdout=StringIO())
 
 
 def _client_for(username: str, *, second_factor: bool = False) -> Client:
