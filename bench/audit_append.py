@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _django import bench_setup  # noqa: E402
+from _django import bench_setup
 
 args = bench_setup(__doc__ or "")
 
@@ -40,8 +40,15 @@ def plain(n: int, offset: int) -> float:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
                 "INSERT INTO bench_plain VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                [offset + i, "2026-11-28T00:00:00+00:00", "bench", "bench.thing.change", str(i),
-                 json.dumps(AFTER, ensure_ascii=False), "0" * 64],
+                [
+                    offset + i,
+                    "2026-11-28T00:00:00+00:00",
+                    "bench",
+                    "bench.thing.change",
+                    str(i),
+                    json.dumps(AFTER, ensure_ascii=False),
+                    "0" * 64,
+                ],
             )
     return time.perf_counter() - start
 
@@ -64,5 +71,7 @@ print(f"database: {connection.vendor}; n={args.n}, best of {args.repeat}")
 print(f"plain insert baseline: {args.n / best_plain:10.0f} rows/s")
 print(f"audit_append:          {args.n / best_chain:10.0f} entries/s")
 print(f"ratio (audit / plain time): {best_chain / best_plain:.2f}x")
-print(f"audit verify: {result.entries_checked} entries in {verify_seconds:.2f}s "
-      f"({result.entries_checked / verify_seconds:.0f} entries/s)")
+print(
+    f"audit verify: {result.entries_checked} entries in {verify_seconds:.2f}s "
+    f"({result.entries_checked / verify_seconds:.0f} entries/s)"
+)

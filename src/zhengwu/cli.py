@@ -72,9 +72,20 @@ def _serve(platform: str, argv: list[str]) -> int:
         worker = subprocess.Popen([sys.executable, "-m", "zhengwu.cli", "--platform", platform, "worker"], env=env)
     wsgi = f"zhengwu.deploy.{platform}.wsgi:application"
     cmd = [
-        sys.executable, "-m", "gunicorn", wsgi,
-        "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", "4",
-        "--access-logfile", "-", "--graceful-timeout", "5",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        wsgi,
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        "4",
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "5",
     ]
     web = subprocess.Popen(cmd, env=env)
 

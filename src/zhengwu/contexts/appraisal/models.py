@@ -20,7 +20,7 @@ class Unit(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
-        ordering = ["kind", "code"]
+        ordering = ("kind", "code")
 
     def __str__(self) -> str:
         return self.name

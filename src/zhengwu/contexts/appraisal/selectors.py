@@ -10,7 +10,7 @@ from zhengwu.contexts.appraisal.models import Unit
 def unit_counts() -> dict[str, int]:
     """Active units by kind, e.g. {"centre": 40, "department": 34}."""
     rows = Unit.objects.filter(active=True).values("kind").annotate(n=Count("id"))
-    counts = {kind: 0 for kind in Unit.Kind.values}
+    counts = dict.fromkeys(Unit.Kind.values, 0)
     counts.update({row["kind"]: row["n"] for row in rows})
     return counts
 

@@ -55,34 +55,56 @@ def _error(request: HttpRequest, *, status: int, code: str, message: str, templa
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, status=400, code="bad_request", message=_("The request could not be understood."),
-                  template="web/400.html")
+    return _error(
+        request,
+        status=400,
+        code="bad_request",
+        message=_("The request could not be understood."),
+        template="web/400.html",
+    )
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, status=403, code="permission_denied",
-                  message=_("You do not have permission to view this page."), template="web/403.html")
+    return _error(
+        request,
+        status=403,
+        code="permission_denied",
+        message=_("You do not have permission to view this page."),
+        template="web/403.html",
+    )
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     # The reason Django gives names cookie and referer checks: useful in logs, not to users.
     logger.warning("CSRF failure on %s: %s", request.path, reason)
-    return _error(request, status=403, code="csrf_failed",
-                  message=_("The form has expired or was not sent from this site. Please reload the page and try again."),
-                  template="web/403.html")
+    return _error(
+        request,
+        status=403,
+        code="csrf_failed",
+        message=_("The form has expired or was not sent from this site. Please reload the page and try again."),
+        template="web/403.html",
+    )
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, status=404, code="not_found", message=_("The page you asked for does not exist."),
-                  template="web/404.html")
+    return _error(
+        request,
+        status=404,
+        code="not_found",
+        message=_("The page you asked for does not exist."),
+        template="web/404.html",
+    )
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     # Deliberately minimal: the error may have come from the database or a template.
     message = _("Something went wrong on our side. The error has been recorded; please try again later.")
     if _is_api(request):
-        return JsonResponse({"code": "internal_error", "message": message, "detail": {}}, status=500,
-                            json_dumps_params={"ensure_ascii": False})
+        return JsonResponse(
+            {"code": "internal_error", "message": message, "detail": {}},
+            status=500,
+            json_dumps_params={"ensure_ascii": False},
+        )
     try:
         return render(request, "web/500.html", {"message": message}, status=500)
     except Exception:

@@ -9,7 +9,8 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from zhengwu.deploy.ops.demo import demo_load_all
 
-DEMO_PASSWORD_HINT = "Zhengwu@2026"
+# The demo accounts' shared password, published in the README: demo data only.
+DEMO_PASSWORD_HINT = "Zhengwu@2026"  # noqa: S105
 
 
 def accounts_print(out: Any, accounts: list[dict[str, Any]]) -> None:
@@ -17,10 +18,10 @@ def accounts_print(out: Any, accounts: list[dict[str, Any]]) -> None:
         return
     host = "http://127.0.0.1:8000"
     out.write("")
-    out.write("Demo accounts (password for all: %s)" % DEMO_PASSWORD_HINT)
+    out.write(f"Demo accounts (password for all: {DEMO_PASSWORD_HINT})")
     out.write("-" * 78)
     for acc in accounts:
-        totp = "  + one-time code: zhengwu totp %s" % acc["username"] if acc.get("needs_totp") else ""
+        totp = f"  + one-time code: zhengwu totp {acc['username']}" if acc.get("needs_totp") else ""
         out.write(f"  {acc['username']:<12} {acc.get('role_label', acc['role']):<14} {host}{acc['login_url']}{totp}")
     out.write("-" * 78)
 
