@@ -10,14 +10,19 @@ from django.utils.translation import gettext_lazy as _
 
 from zhengwu.contexts.disclosure.selectors import MARKET_ROLES, market_subject_page
 from zhengwu.kernel.errors import InvalidInput
+from zhengwu.platform.audit.selectors import audit_latest_tree_head
 
 ROLE_NAMES = {"tenderer": _("Tenderer"), "agency": _("Tendering agency"), "bidder": _("Bidder")}
 PAGE_SIZE = 20
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The public home page: what the platform is and where each kind of user goes."""
-    return render(request, "disclosure/home.html", {})
+    """The public home page: what the platform is, live figures, and where each user goes."""
+    return render(
+        request,
+        "disclosure/home.html",
+        {"subject_total": market_subject_page(page=1, size=1).total, "tree_head": audit_latest_tree_head()},
+    )
 
 
 def subjects(request: HttpRequest) -> HttpResponse:
