@@ -10,6 +10,8 @@ echo "==> mypy"
 mypy
 echo "==> import-linter"
 lint-imports
+echo "==> migrations match the models"
+ZHENGWU_VAR_DIR="$(mktemp -d)" zhengwu makemigrations --check --dry-run >/dev/null
 [ "${1:-}" = "--lint-only" ] && exit 0
 
 export ZHENGWU_DATABASE_URL="${ZHENGWU_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/zhengwu}"

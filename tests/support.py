@@ -83,9 +83,22 @@ def served(platform: str, *, env: dict[str, str], port: int | None = None) -> It
     log = Path(env["ZHENGWU_VAR_DIR"]) / f"serve-{platform}-{port}.log"
     with log.open("wb") as handle:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "zhengwu.cli", "--platform", platform, "serve",
-             "--port", str(port), "--workers", "1", "--no-worker"],
-            env=env, stdout=handle, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "zhengwu.cli",
+                "--platform",
+                platform,
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                "1",
+                "--no-worker",
+            ],
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
     try:

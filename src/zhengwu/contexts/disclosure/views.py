@@ -6,11 +6,14 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.timezone import localtime
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from zhengwu.contexts.disclosure.selectors import MARKET_ROLES, market_subject_page
+from zhengwu.contexts.disclosure.selectors import MARKET_ROLES, market_subject_page, market_subject_search
 from zhengwu.kernel.errors import InvalidInput
 from zhengwu.platform.audit.selectors import audit_latest_tree_head
+from zhengwu.platform.web.exports import xlsx_response
 
 ROLE_NAMES = {"tenderer": _("Tenderer"), "agency": _("Tendering agency"), "bidder": _("Bidder")}
 PAGE_SIZE = 20
@@ -40,6 +43,28 @@ def subjects(request: HttpRequest) -> HttpResponse:
         status = 400
     else:
         status = 200
+    if request.GET.get("format") == "xlsx" and not error:
+        return xlsx_response(
+            filename=gettext("market-subjects"),
+            sheet=gettext("Market subjects"),
+            headers=[
+                gettext("Name"),
+                gettext("Unified social credit code"),
+                gettext("Roles"),
+                gettext("Region"),
+                gettext("Updated"),
+            ],
+            rows=(
+                (
+                    s.name,
+                    s.uscc,
+                    "、".join(str(ROLE_NAMES.get(r, r)) for r in s.market_roles),
+                    s.region_code,
+                    localtime(s.updated_at).strftime("%Y-%m-%d %H:%M"),
+                )
+                for s in market_subject_search(q=q, role=role or None)
+            ),
+        )
 
     def page_url(number: int) -> str:
         return "?" + urlencode({k: v for k, v in {"q": q, "role": role, "page": number}.items() if v})
@@ -53,5 +78,6 @@ def subjects(request: HttpRequest) -> HttpResponse:
         "error": error,
         "previous_url": page_url(page.page - 1) if page.has_previous else "",
         "next_url": page_url(page.page + 1) if page.has_next else "",
+        "export_url": "?" + urlencode({k: v for k, v in {"q": q, "role": role, "format": "xlsx"}.items() if v}),
     }
     return render(request, "disclosure/subjects.html", context, status=status)

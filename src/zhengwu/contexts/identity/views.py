@@ -22,6 +22,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhengwu.contexts.identity.forms import LoginForm, ReasonForm, RegistrationForm, TotpForm
@@ -66,6 +67,7 @@ from zhengwu.kernel.errors import (
 )
 from zhengwu.kernel.uscc import uscc_validate
 from zhengwu.platform.web.access import roles_required
+from zhengwu.platform.web.exports import xlsx_response
 
 SESSION_PENDING = "zw_signin_pending"
 SESSION_TOTP_OK = "zw_totp_ok"
@@ -417,6 +419,32 @@ def organisations_view(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in ORGANISATION_STATUS_LABELS:
         status = ""
+    if request.GET.get("format") == "xlsx":
+        return xlsx_response(
+            filename=gettext("organisations"),
+            sheet=gettext("Organisations"),
+            headers=[
+                gettext("Organisation name"),
+                gettext("Unified social credit code"),
+                gettext("Market roles"),
+                gettext("Status"),
+                gettext("Contact person"),
+                gettext("Contact phone"),
+                gettext("Confirmed by staff"),
+            ],
+            rows=(
+                (
+                    o.name,
+                    o.uscc,
+                    "、".join(ROLE_LABELS.get(r, r) for r in o.market_roles),
+                    ORGANISATION_STATUS_LABELS.get(o.status, o.status),
+                    o.contact_name,
+                    o.contact_phone,
+                    o.uscc_override,
+                )
+                for o in organisations_list(status=status or None)
+            ),
+        )
     counts = organisation_counts()
     page = Paginator(organisations_list(status=status or None), 50).get_page(request.GET.get("page"))
     rows = []

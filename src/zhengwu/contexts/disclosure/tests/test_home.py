@@ -26,3 +26,26 @@ def test_home_counts_verified_subjects_and_shows_the_latest_tree_head(db: Any) -
     assert 'data-testid="subject-total">5<' in body
     tree_size = audit_entry_count()
     assert f'<div class="figure">{tree_size}</div>' in body
+
+
+def test_the_subject_list_exports_what_it_shows_to_excel(db: Any) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    call_command("demo", stdout=StringIO())
+    call_command("exchange", "relay", "--once", stdout=StringIO())
+    response = Client().get("/subjects/", {"role": "bidder", "format": "xlsx"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert "attachment" in response["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("名称", "统一社会信用代码", "角色", "行政区划", "更新时间")
+    body = Client().get("/subjects/", {"role": "bidder"}).content.decode()
+    # The same three demo bidders as on the page, and only them.
+    assert len(rows) == 1 + 3
+    for name, uscc, roles, _region, _updated in rows[1:]:
+        assert uscc in body
+        assert name in body
+        assert roles == "投标人"

@@ -144,10 +144,27 @@ def test_staff_list_organisations_by_status(pending_org: Organisation, staff: Us
     assert client.get("/trading/accounts/organisations/", {"status": "nonsense"}).status_code == 200
 
 
+def test_staff_export_the_filtered_list_to_excel(pending_org: Organisation, staff: User, client: Client) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    signed_in(client, staff)
+    response = client.get("/trading/accounts/organisations/", {"status": "pending", "format": "xlsx"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[0] == ("单位名称", "统一社会信用代码", "市场角色", "状态", "联系人", "联系电话", "已人工确认")
+    assert rows[1:] == [
+        ("云南某建设工程有限公司", pending_org.uscc, "投标人/供应商", "待审核", "刘洋", "13800000004", "否")
+    ]
+
+
 @pytest.mark.parametrize("role", OTHER_ROLES)
 def test_only_staff_see_the_organisations_page(role: str, make_user: Callable[..., User], client: Client) -> None:
     signed_in(client, make_user(role))
     assert client.get("/trading/accounts/organisations/").status_code == 403
+    assert client.get("/trading/accounts/organisations/", {"format": "xlsx"}).status_code == 403
     assert client.get("/trading/api/identity/organisations").status_code == 403
 
 
