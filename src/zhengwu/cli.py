@@ -88,6 +88,7 @@ def _serve(platform: str, argv: list[str]) -> int:
         "5",
     ]
     web = subprocess.Popen(cmd, env=env)
+    print(f"Zhengwu ({platform}) is starting on http://{host}:{port}/ — press Ctrl-C to stop.", flush=True)
 
     def _stop(signum: int, frame: object) -> None:
         web.send_signal(signal.SIGTERM)

@@ -108,6 +108,10 @@ def databases_for(name: str) -> dict[str, Any]:
     return {"default": config}
 
 
+# Task workers log warnings and errors only, unless ZHENGWU_TASKS_VERBOSE=1 (every task run).
+_CONSUMER_VERBOSE: bool | None = None if _env_bool("ZHENGWU_TASKS_VERBOSE", False) else False
+
+
 def huey_for(name: str) -> dict[str, Any]:
     url = os.environ.get("ZHENGWU_TASKS_URL", "")
     immediate = _env_bool("ZHENGWU_TASKS_IMMEDIATE", False)
@@ -117,7 +121,7 @@ def huey_for(name: str) -> dict[str, Any]:
             "huey_class": "huey.RedisHuey",
             "url": url,
             "immediate": immediate,
-            "consumer": {"workers": 2, "worker_type": "thread"},
+            "consumer": {"workers": 2, "worker_type": "thread", "verbose": _CONSUMER_VERBOSE},
         }
     # No server needed on the embedded default: the queue is a SQLite file.
     path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else str(VAR_DIR / f"tasks-{name}.sqlite3")
@@ -126,7 +130,7 @@ def huey_for(name: str) -> dict[str, Any]:
         "huey_class": "huey.SqliteHuey",
         "filename": path,
         "immediate": immediate,
-        "consumer": {"workers": 2, "worker_type": "thread"},
+        "consumer": {"workers": 2, "worker_type": "thread", "verbose": _CONSUMER_VERBOSE},
     }
 
 
@@ -216,7 +220,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("ZHENGWU_LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False}},
+    "loggers": {
+        "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # The task worker installs its own handler on "huey"; do not print its lines twice.
+        "huey": {"level": "INFO", "propagate": False},
+    },
 }
 
 # Which platforms receive which events (the exchange's routing table). A deployable sends an
