@@ -232,4 +232,6 @@ LOGGING = {
 # to its own inbox for each, through the in-process transport.
 ZHENGWU_EXCHANGE_ROUTES: dict[str, list[str]] = {
     "identity.market_subject.changed": ["public", "supervision"],
+    "tendering.notice.published": ["public", "supervision"],
+    "tendering.section.status_changed": ["supervision"],
 }

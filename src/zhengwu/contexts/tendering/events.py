@@ -1,0 +1,68 @@
+"""Events the tendering context publishes to other deployables.
+
+Notices are public facts once published: the public platform shows them, the supervision
+platform watches them. Secrets never travel in these events (no bidder identities, no list of
+who obtained documents, no bid contents).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, ClassVar
+
+from zhengwu.platform.exchange.events import ExchangeEvent
+
+
+@dataclasses.dataclass(frozen=True)
+class NoticePublished(ExchangeEvent):
+    """A notice was published: tender/procurement/land/property notice, invitation, pre-review
+    notice, amendment or clarification, or termination. Published notices never change: an
+    amendment is a new notice whose ``references_notice_id`` names the one it amends."""
+
+    event_type: ClassVar[str] = "tendering.notice.published"
+    aggregate_type: ClassVar[str] = "tendering.project"
+
+    notice_id: str  # UUID of the notice
+    kind: str  # tender | invitation | prequalification | amendment | termination | result
+    trade_type: str  # construction | procurement | land | property
+    procedure: str  # procedure code, e.g. construction.open, procurement.competitive_consultation
+    project_code: str
+    project_name: str
+    section_codes: list[str]
+    title: str
+    body: str  # plain text with line breaks; rendered escaped
+    tenderer_name: str
+    agency_name: str  # "" when the tenderer tenders itself
+    region_code: str
+    budget_fen: int | None  # estimate or budget in fen; None where the notice withholds it
+    published_at: str  # ISO 8601, server time
+    bid_deadline: str | None  # ISO 8601; None for notices without one (termination)
+    opening_at: str | None
+    references_notice_id: str | None
+    attachments: list[dict[str, Any]]  # [{"name", "sha256", "size"}] of public documents
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.project_code
+
+
+@dataclasses.dataclass(frozen=True)
+class SectionStatusChanged(ExchangeEvent):
+    """A section (标段/包) moved in its lifecycle; the supervision platform follows it live."""
+
+    event_type: ClassVar[str] = "tendering.section.status_changed"
+    aggregate_type: ClassVar[str] = "tendering.project"
+
+    project_code: str
+    section_code: str
+    section_name: str
+    status: str  # draft | published | accepting_bids | opening | evaluating | candidates | awarded | contracted
+    #              | archived | terminated | failed
+    previous_status: str
+    reason: str
+    bid_deadline: str | None
+    changed_at: str
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.project_code
