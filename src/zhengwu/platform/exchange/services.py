@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.canonical import canonical_dumps
@@ -37,11 +36,23 @@ def destinations_for(event_type: str) -> list[str]:
 
 
 def _next_sequence(*, aggregate_type: str, aggregate_id: str, destination: str) -> int:
-    key = {"aggregate_type": aggregate_type, "aggregate_id": aggregate_id, "destination": destination}
-    OutboxCounter.objects.bulk_create([OutboxCounter(**key)], ignore_conflicts=True)
-    # The UPDATE locks the counter row until commit: publishers of one aggregate queue up here.
-    OutboxCounter.objects.filter(**key).update(last_sequence=F("last_sequence") + 1)
-    return OutboxCounter.objects.values_list("last_sequence", flat=True).get(**key)
+    # One upsert instead of insert-if-missing, update, read: publishing is on the path of every
+    # write that others must hear of. The row stays locked until commit (PostgreSQL's
+    # ON CONFLICT DO UPDATE locks it; SQLite holds its write lock), so publishers of one
+    # aggregate queue up here and their sequence numbers follow the commit order.
+    quote = connection.ops.quote_name
+    table = quote(OutboxCounter._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (aggregate_type, aggregate_id, destination, last_sequence) "  # noqa: S608 - names from the model
+        "VALUES (%s, %s, %s, 1) "
+        "ON CONFLICT (aggregate_type, aggregate_id, destination) "
+        f"DO UPDATE SET last_sequence = {table}.last_sequence + 1 "
+        "RETURNING last_sequence"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [aggregate_type, aggregate_id, destination])
+        row = cursor.fetchone()
+    return int(row[0])
 
 
 def _relay_soon() -> None:
