@@ -28,3 +28,44 @@ class MarketSubject(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.uscc}）"
+
+
+class Notice(models.Model):
+    """A published notice as the trading platform sent it (``tendering.notice.published``).
+
+    A published notice never changes, so neither does this row: an amendment is another
+    notice whose ``references_notice_id`` names the one it amends. The reference is kept as a
+    plain identifier rather than a foreign key because the public platform shows what it
+    received; a reference to a notice it never received is still shown, as an identifier.
+    """
+
+    notice_id = models.UUIDField("公告标识", unique=True)
+    kind = models.CharField("公告类型", max_length=30)
+    trade_type = models.CharField("交易类型", max_length=30)
+    procedure = models.CharField("交易方式", max_length=80)
+    project_code = models.CharField("项目编号", max_length=100)
+    project_name = models.CharField("项目名称", max_length=300)
+    section_codes = models.JSONField("标段（包）编号", default=list)
+    title = models.CharField("标题", max_length=500)
+    body = models.TextField("正文")
+    tenderer_name = models.CharField("招标人", max_length=200)
+    agency_name = models.CharField("代理机构", max_length=200, blank=True)
+    region_code = models.CharField("行政区划", max_length=6)
+    budget_fen = models.BigIntegerField("预算（分）", null=True, blank=True)
+    published_at = models.DateTimeField("发布时间")
+    bid_deadline = models.DateTimeField("投标截止时间", null=True, blank=True)
+    opening_at = models.DateTimeField("开标时间", null=True, blank=True)
+    references_notice_id = models.UUIDField("所更正的公告", null=True, blank=True, db_index=True)
+    attachments = models.JSONField("附件", default=list)
+    # When this platform received it: the law wants the source and time of exchanged data kept.
+    received_at = models.DateTimeField("接收时间")
+
+    class Meta:
+        ordering = ("-published_at", "-notice_id")
+        indexes = (
+            models.Index(fields=("-published_at", "-notice_id"), name="disclosure_notice_latest"),
+            models.Index(fields=("project_code",), name="disclosure_notice_project"),
+        )
+
+    def __str__(self) -> str:
+        return self.title

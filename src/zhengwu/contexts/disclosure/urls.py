@@ -7,4 +7,6 @@ app_name = "disclosure"
 urlpatterns = [
     path("", views.home, name="home"),
     path("subjects/", views.subjects, name="subjects"),
+    path("notices/", views.notices, name="notices"),
+    path("notices/<str:notice_id>/", views.notice_detail, name="notice_detail"),
 ]

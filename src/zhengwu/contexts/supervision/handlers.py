@@ -7,14 +7,25 @@ per message and in order per subject; the version check below is a second line o
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 from django.db.models import F
 
 from zhengwu.contexts.identity.events import MarketSubjectChanged
-from zhengwu.contexts.supervision.models import RegisteredSubject
+from zhengwu.contexts.supervision.models import (
+    RegisteredSubject,
+    SectionStatusHistory,
+    WatchedNotice,
+    WatchedSection,
+)
+from zhengwu.contexts.tendering.events import NoticePublished, SectionStatusChanged
+from zhengwu.kernel.clock import clock_now
 from zhengwu.platform.exchange.envelope import Envelope
+
+logger = logging.getLogger(__name__)
 
 
 def _changed_at(event: MarketSubjectChanged, envelope: Envelope) -> dt.datetime:
@@ -47,6 +58,123 @@ def market_subject_changed(payload: dict[str, Any], envelope: Envelope) -> None:
     RegisteredSubject.objects.filter(pk=current.pk).update(history_count=F("history_count") + 1, **fields)
 
 
+def _instant(value: str | None, *, event_type: str, field: str) -> dt.datetime | None:
+    """An aware instant from the event's ISO 8601 text; one without a time zone is refused.
+
+    Refusing fails the message: the exchange retries it and, in the end, shows it to an
+    operator as a dead letter. Guessing the zone of a legal deadline would be worse.
+    """
+    if value is None:
+        return None
+    parsed = dt.datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError(f"{event_type}: {field} {value!r} has no time zone")
+    return parsed
+
+
+def _happened_at(value: str, *, event_type: str, envelope: Envelope) -> dt.datetime:
+    try:
+        parsed = _instant(value, event_type=event_type, field="time")
+    except (TypeError, ValueError):
+        parsed = None
+    # A change without a usable instant still happened: it happened when it was published.
+    return parsed or envelope.occurred_at_datetime
+
+
+def notice_published(payload: dict[str, Any], envelope: Envelope) -> None:
+    """Record a published notice; a notice already recorded is left as it is."""
+    event = NoticePublished.from_payload(payload)
+    fields: dict[str, Any] = {
+        "notice_id": uuid.UUID(event.notice_id),
+        "kind": event.kind,
+        "trade_type": event.trade_type,
+        "procedure": event.procedure,
+        "project_code": event.project_code,
+        "project_name": event.project_name,
+        "section_codes": [str(code) for code in event.section_codes],
+        "title": event.title,
+        "body": event.body,
+        "tenderer_name": event.tenderer_name,
+        "agency_name": event.agency_name or "",
+        "region_code": event.region_code,
+        "budget_fen": event.budget_fen,
+        "published_at": _happened_at(event.published_at, event_type=event.event_type, envelope=envelope),
+        "bid_deadline": _instant(event.bid_deadline, event_type=event.event_type, field="bid_deadline"),
+        "opening_at": _instant(event.opening_at, event_type=event.event_type, field="opening_at"),
+        "references_notice_id": uuid.UUID(event.references_notice_id) if event.references_notice_id else None,
+        "attachments": list(event.attachments),
+    }
+    existing = WatchedNotice.objects.filter(notice_id=fields["notice_id"]).first()
+    if existing is not None:
+        changed = sorted(name for name, value in fields.items() if getattr(existing, name) != value)
+        if changed:
+            # A published notice never changes; a different second version is worth a regulator's
+            # look, but the record keeps what was first published.
+            logger.warning(
+                "supervision: notice %s received again with different %s (message %s); kept the first",
+                event.notice_id,
+                ", ".join(changed),
+                envelope.id,
+            )
+        return
+    WatchedNotice.objects.bulk_create([WatchedNotice(received_at=clock_now(), **fields)], ignore_conflicts=True)
+
+
+def section_status_changed(payload: dict[str, Any], envelope: Envelope) -> None:
+    """Follow a section's lifecycle: record the change in its history and, unless it is older
+    than the status already shown, make it the section's current status."""
+    event = SectionStatusChanged.from_payload(payload)
+    message_id = uuid.UUID(envelope.id)
+    if SectionStatusHistory.objects.filter(message_id=message_id).exists():
+        return
+    changed_at = _happened_at(event.changed_at, event_type=event.event_type, envelope=envelope)
+    current = {
+        "section_name": event.section_name,
+        "status": event.status,
+        "previous_status": event.previous_status,
+        "reason": event.reason,
+        "bid_deadline": _instant(event.bid_deadline, event_type=event.event_type, field="bid_deadline"),
+        "changed_at": changed_at,
+    }
+    key = {"project_code": event.project_code, "section_code": event.section_code}
+    section = WatchedSection.objects.select_for_update().filter(**key).first()
+    if section is None:
+        section = WatchedSection.objects.create(**key, **current, first_seen_at=changed_at, change_count=1)
+    else:
+        same_change = section.history.filter(
+            status=event.status, previous_status=event.previous_status, reason=event.reason, changed_at=changed_at
+        ).exists()
+        if same_change:
+            # The same transition at the same instant, sent again in another message: one fact.
+            return
+        if changed_at >= section.changed_at:
+            WatchedSection.objects.filter(pk=section.pk).update(change_count=F("change_count") + 1, **current)
+        else:
+            # The exchange orders a project's events, so this should not happen; if it does, the
+            # history keeps the change and the current status stays the latest one.
+            logger.warning(
+                "supervision: section %s/%s change to %r at %s is older than the current one (%s); kept in history",
+                event.project_code,
+                event.section_code,
+                event.status,
+                changed_at.isoformat(),
+                section.changed_at.isoformat(),
+            )
+            WatchedSection.objects.filter(pk=section.pk).update(change_count=F("change_count") + 1)
+    SectionStatusHistory.objects.create(
+        section=section,
+        message_id=message_id,
+        status=event.status,
+        previous_status=event.previous_status,
+        reason=event.reason,
+        bid_deadline=current["bid_deadline"],
+        changed_at=changed_at,
+        received_at=clock_now(),
+    )
+
+
 HANDLERS: dict[str, Callable[[dict[str, Any], Envelope], None]] = {
     MarketSubjectChanged.event_type: market_subject_changed,
+    NoticePublished.event_type: notice_published,
+    SectionStatusChanged.event_type: section_status_changed,
 }

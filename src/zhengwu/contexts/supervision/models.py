@@ -27,3 +27,78 @@ class RegisteredSubject(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.uscc}）"
+
+
+class WatchedNotice(models.Model):
+    """Every notice published on the trading platform, as it was sent (``tendering.notice.published``)."""
+
+    notice_id = models.UUIDField("公告标识", unique=True)
+    kind = models.CharField("公告类型", max_length=30)
+    trade_type = models.CharField("交易类型", max_length=30)
+    procedure = models.CharField("交易方式", max_length=80)
+    project_code = models.CharField("项目编号", max_length=100, db_index=True)
+    project_name = models.CharField("项目名称", max_length=300)
+    section_codes = models.JSONField("标段（包）编号", default=list)
+    title = models.CharField("标题", max_length=500)
+    body = models.TextField("正文")
+    tenderer_name = models.CharField("招标人", max_length=200)
+    agency_name = models.CharField("代理机构", max_length=200, blank=True)
+    region_code = models.CharField("行政区划", max_length=6)
+    budget_fen = models.BigIntegerField("预算（分）", null=True, blank=True)
+    published_at = models.DateTimeField("发布时间")
+    bid_deadline = models.DateTimeField("投标截止时间", null=True, blank=True)
+    opening_at = models.DateTimeField("开标时间", null=True, blank=True)
+    references_notice_id = models.UUIDField("所更正的公告", null=True, blank=True)
+    attachments = models.JSONField("附件", default=list)
+    received_at = models.DateTimeField("接收时间")
+
+    class Meta:
+        ordering = ("published_at", "notice_id")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class WatchedSection(models.Model):
+    """A section (标段/包) as its last status change left it; its changes are in the history."""
+
+    project_code = models.CharField("项目编号", max_length=100)
+    section_code = models.CharField("标段（包）编号", max_length=100)
+    section_name = models.CharField("标段（包）名称", max_length=300)
+    status = models.CharField("状态", max_length=30, db_index=True)
+    previous_status = models.CharField("原状态", max_length=30, blank=True)
+    reason = models.TextField("原因", blank=True)
+    bid_deadline = models.DateTimeField("投标截止时间", null=True, blank=True)
+    # The instant of the change that set ``status`` (the trading platform's time).
+    changed_at = models.DateTimeField("状态变更时间")
+    first_seen_at = models.DateTimeField("首次出现时间")
+    change_count = models.PositiveIntegerField("变更次数", default=0)
+
+    class Meta:
+        ordering = ("project_code", "section_code")
+        constraints = (
+            models.UniqueConstraint(fields=("project_code", "section_code"), name="supervision_section_unique"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.section_name}（{self.section_code}）"
+
+
+class SectionStatusHistory(models.Model):
+    """One status change of a section, as received; never changed once written."""
+
+    section = models.ForeignKey(WatchedSection, on_delete=models.PROTECT, related_name="history")
+    # The exchange message that carried it: a replayed message is recognised and skipped.
+    message_id = models.UUIDField("消息标识", unique=True)
+    status = models.CharField("状态", max_length=30)
+    previous_status = models.CharField("原状态", max_length=30, blank=True)
+    reason = models.TextField("原因", blank=True)
+    bid_deadline = models.DateTimeField("投标截止时间", null=True, blank=True)
+    changed_at = models.DateTimeField("状态变更时间")
+    received_at = models.DateTimeField("接收时间")
+
+    class Meta:
+        ordering = ("changed_at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.section_id}: {self.previous_status} → {self.status}"

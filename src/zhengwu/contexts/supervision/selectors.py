@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-from zhengwu.contexts.supervision.models import RegisteredSubject
-from zhengwu.kernel.errors import NotFound
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+
+from zhengwu.contexts.supervision.models import (
+    RegisteredSubject,
+    SectionStatusHistory,
+    WatchedNotice,
+    WatchedSection,
+)
+from zhengwu.kernel.clock import CHINA_TZ
+from zhengwu.kernel.errors import InvalidInput, NotFound
 
 
 def registered_subject_list(*, status: str | None = None) -> QuerySet[RegisteredSubject]:
@@ -22,3 +32,184 @@ def registered_subject_get(*, uscc: str) -> RegisteredSubject:
     if subject is None:
         raise NotFound("市场主体不存在", code="supervision_subject_not_found", detail={"uscc": uscc})
     return subject
+
+
+# Trades -------------------------------------------------------------------------------------
+
+# A section's lifecycle, in order (tendering's SectionStatusChanged); the ends come last.
+SECTION_STATUSES: tuple[str, ...] = (
+    "draft",
+    "published",
+    "accepting_bids",
+    "opening",
+    "evaluating",
+    "candidates",
+    "awarded",
+    "contracted",
+    "archived",
+    "terminated",
+    "failed",
+)
+MAX_QUERY_LENGTH = 100
+MAX_PAGE_SIZE = 200
+MAX_PAGE = 100_000
+
+
+@dataclass(frozen=True)
+class SectionPage:
+    """One page of the sections followed by the supervision platform."""
+
+    items: list[WatchedSection]
+    total: int
+    page: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def _lifecycle_order() -> Case:
+    # Unknown statuses (a newer trading platform) sort after the known ones instead of vanishing.
+    return Case(
+        *(When(status=status, then=Value(i)) for i, status in enumerate(SECTION_STATUSES)),
+        default=Value(len(SECTION_STATUSES)),
+        output_field=IntegerField(),
+    )
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=CHINA_TZ)
+
+
+def section_search(
+    *,
+    status: str | None = None,
+    q: str = "",
+    deadline_from: dt.date | None = None,
+    deadline_to: dt.date | None = None,
+) -> QuerySet[WatchedSection]:
+    """Followed sections grouped by lifecycle status, then by bid deadline (soonest first).
+
+    ``q`` matches the project code, section code or section name; ``deadline_from`` and
+    ``deadline_to`` bound the Beijing date of the bid deadline, both inclusive (sections
+    without a deadline then drop out). ``InvalidInput`` names the first bad filter.
+    """
+    q = q.strip()
+    if len(q) > MAX_QUERY_LENGTH:
+        raise InvalidInput(
+            f"搜索词不能超过{MAX_QUERY_LENGTH}个字符",
+            code="supervision_query_too_long",
+            detail={"max": MAX_QUERY_LENGTH},
+        )
+    if status and status not in SECTION_STATUSES:
+        raise InvalidInput(
+            "标段状态不存在",
+            code="supervision_section_status_unknown",
+            detail={"status": status, "allowed": SECTION_STATUSES},
+        )
+    if deadline_from and deadline_to and deadline_from > deadline_to:
+        raise InvalidInput(
+            "开始日期不能晚于结束日期",
+            code="supervision_date_range_invalid",
+            detail={"deadline_from": deadline_from.isoformat(), "deadline_to": deadline_to.isoformat()},
+        )
+    queryset = WatchedSection.objects.all()
+    if status:
+        queryset = queryset.filter(status=status)
+    if q:
+        queryset = queryset.filter(
+            Q(project_code__icontains=q) | Q(section_code__icontains=q) | Q(section_name__icontains=q)
+        )
+    if deadline_from:
+        queryset = queryset.filter(bid_deadline__gte=_day_start(deadline_from))
+    if deadline_to:
+        queryset = queryset.filter(bid_deadline__lt=_day_start(deadline_to + dt.timedelta(days=1)))
+    return queryset.annotate(lifecycle=_lifecycle_order()).order_by(
+        "lifecycle", F("bid_deadline").asc(nulls_last=True), "project_code", "section_code"
+    )
+
+
+def section_page(
+    *,
+    status: str | None = None,
+    q: str = "",
+    deadline_from: dt.date | None = None,
+    deadline_to: dt.date | None = None,
+    page: int = 1,
+    size: int = 50,
+) -> SectionPage:
+    """One page (1-based) of ``section_search``; a page past the end is empty."""
+    if not 1 <= page <= MAX_PAGE:
+        raise InvalidInput(
+            f"页码应在1到{MAX_PAGE}之间", code="supervision_page_invalid", detail={"page": page, "max": MAX_PAGE}
+        )
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise InvalidInput(
+            f"每页条数应在1到{MAX_PAGE_SIZE}之间", code="supervision_size_invalid", detail={"size": size}
+        )
+    queryset = section_search(status=status, q=q, deadline_from=deadline_from, deadline_to=deadline_to)
+    total = queryset.count()
+    offset = (page - 1) * size
+    return SectionPage(items=list(queryset[offset : offset + size]), total=total, page=page, size=size)
+
+
+def section_status_counts() -> dict[str, int]:
+    """How many followed sections are in each status (every known status present, zeros included)."""
+    counts = dict.fromkeys(SECTION_STATUSES, 0)
+    for row in WatchedSection.objects.order_by().values("status").annotate(n=Count("id")):
+        counts[row["status"]] = row["n"]
+    return counts
+
+
+def section_get(*, project_code: str, section_code: str) -> WatchedSection:
+    """The followed section; ``NotFound`` if no status change of it was ever received."""
+    section = WatchedSection.objects.filter(project_code=project_code, section_code=section_code).first()
+    if section is None:
+        raise NotFound(
+            "标段不存在",
+            code="supervision_section_not_found",
+            detail={"project_code": project_code[:100], "section_code": section_code[:100]},
+        )
+    return section
+
+
+def section_history(*, section: WatchedSection) -> QuerySet[SectionStatusHistory]:
+    """Every status change received for ``section``, oldest first."""
+    return SectionStatusHistory.objects.filter(section=section).order_by("changed_at", "id")
+
+
+def watched_notice_list(*, project_code: str | None = None) -> QuerySet[WatchedNotice]:
+    """Every notice received, in order of publication, optionally of one project only."""
+    queryset = WatchedNotice.objects.all()
+    if project_code is not None:
+        queryset = queryset.filter(project_code=project_code)
+    return queryset.order_by("published_at", "notice_id")
+
+
+def notices_for_sections(*, sections: Iterable[WatchedSection]) -> dict[int, list[WatchedNotice]]:
+    """The notices of each section (by section id), in order of publication.
+
+    A notice concerns the sections it names; one that names none concerns its whole project.
+    """
+    sections = list(sections)
+    out: dict[int, list[WatchedNotice]] = {s.pk: [] for s in sections}
+    by_project: dict[str, list[WatchedSection]] = {}
+    for section in sections:
+        by_project.setdefault(section.project_code, []).append(section)
+    if not by_project:
+        return out
+    notices = WatchedNotice.objects.filter(project_code__in=list(by_project)).order_by("published_at", "notice_id")
+    for notice in notices:
+        for section in by_project[notice.project_code]:
+            if not notice.section_codes or section.section_code in notice.section_codes:
+                out[section.pk].append(notice)
+    return out

@@ -6,4 +6,6 @@ app_name = "supervision"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("trades/", views.trades, name="trades"),
+    path("trades/<str:project_code>/<str:section_code>/", views.trade_section, name="trade_section"),
 ]

@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from zhengwu.contexts.identity.selectors import actor_for
-from zhengwu.contexts.supervision.selectors import registered_subject_list
-from zhengwu.kernel.errors import NotAuthenticated
+from zhengwu.contexts.supervision.selectors import (
+    SECTION_STATUSES,
+    notices_for_sections,
+    registered_subject_list,
+    section_get,
+    section_history,
+    section_page,
+    section_search,
+    section_status_counts,
+)
+from zhengwu.kernel.actor import Actor
+from zhengwu.kernel.clock import CHINA_TZ
+from zhengwu.kernel.errors import InvalidInput, NotAuthenticated, NotFound
+from zhengwu.platform.web.access import login_url_for, roles_required
+from zhengwu.platform.web.exports import xlsx_response
 
 STATUS_LABELS = {
     "pending": _("waiting for verification"),
@@ -36,3 +53,156 @@ def home(request: HttpRequest) -> HttpResponse:
             rows = [(subject, STATUS_LABELS.get(subject.status, subject.status)) for subject in subjects]
             context.update(rows=rows, counts=counts, signed_in=True)
     return render(request, "supervision/home.html", context)
+
+
+# Trades -------------------------------------------------------------------------------------
+
+TRADE_ROLES = ("regulator", "city_leader")
+SECTION_STATUS_LABELS = {
+    "draft": _("draft"),
+    "published": _("published"),
+    "accepting_bids": _("accepting bids"),
+    "opening": _("bid opening"),
+    "evaluating": _("evaluating"),
+    "candidates": _("candidates published"),
+    "awarded": _("awarded"),
+    "contracted": _("contracted"),
+    "archived": _("archived"),
+    "terminated": _("terminated"),
+    "failed": _("failed"),
+}
+TRADE_FILTERS = ("status", "q", "deadline_from", "deadline_to")
+TRADES_PAGE_SIZE = 50
+
+
+def _trade_actor(request: HttpRequest) -> Actor | HttpResponse:
+    # The decorator is the door; this is the lock: an Actor exists only for someone fully
+    # signed in (second factor included), and only these roles follow trades.
+    try:
+        actor = actor_for(user=request.user, request=request)
+    except NotAuthenticated:
+        return HttpResponseRedirect(login_url_for(request) + "?" + urlencode({"next": request.get_full_path()}))
+    if not actor.has_role(*TRADE_ROLES):
+        raise PermissionDenied
+    return actor
+
+
+def _date_param(text: str, *, field: str) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(
+            "日期格式应为YYYY-MM-DD", code="supervision_date_invalid", detail={"field": field, "value": text[:40]}
+        ) from None
+
+
+def _beijing(value: dt.datetime | None) -> str:
+    return value.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if value is not None else ""
+
+
+def _status_label(status: str) -> str:
+    return str(SECTION_STATUS_LABELS.get(status, status))
+
+
+@roles_required(*TRADE_ROLES)
+def trades(request: HttpRequest) -> HttpResponse:
+    """Every section followed from the trading platform, by lifecycle status, with its bid
+    deadline and its notices; filterable and exportable to Excel. Regulators and city leaders."""
+    actor = _trade_actor(request)
+    if isinstance(actor, HttpResponse):
+        return actor
+    params = {name: request.GET.get(name, "").strip()[:200] for name in TRADE_FILTERS}
+    page_text = request.GET.get("page", "1").strip()
+    page_number = int(page_text) if page_text.isdigit() and 0 < len(page_text) <= 6 else 1
+    error = ""
+    filters: dict[str, Any] = {}
+    try:
+        filters = {
+            "status": params["status"] or None,
+            "q": params["q"],
+            "deadline_from": _date_param(params["deadline_from"], field="deadline_from"),
+            "deadline_to": _date_param(params["deadline_to"], field="deadline_to"),
+        }
+        page = section_page(**filters, page=page_number, size=TRADES_PAGE_SIZE)
+    except InvalidInput as exc:
+        error = exc.message
+        page = section_page(page=1, size=TRADES_PAGE_SIZE)
+        status = 400
+    else:
+        status = 200
+    if request.GET.get("format") == "xlsx" and not error:
+        sections = list(section_search(**filters))
+        notices = notices_for_sections(sections=sections)
+        return xlsx_response(
+            filename=gettext("trades"),
+            sheet=gettext("Sections"),
+            headers=[
+                gettext("Status"),
+                gettext("Project code"),
+                gettext("Section code"),
+                gettext("Section name"),
+                gettext("Bid deadline (Beijing time)"),
+                gettext("Status since (Beijing time)"),
+                gettext("Previous status"),
+                gettext("Reason"),
+                gettext("Changes"),
+                gettext("Notices"),
+            ],
+            rows=(
+                (
+                    _status_label(s.status),
+                    s.project_code,
+                    s.section_code,
+                    s.section_name,
+                    _beijing(s.bid_deadline),
+                    _beijing(s.changed_at),
+                    _status_label(s.previous_status) if s.previous_status else "",
+                    s.reason,
+                    s.change_count,
+                    "\n".join(f"{_beijing(n.published_at)} {n.title}" for n in notices[s.pk]),
+                )
+                for s in sections
+            ),
+        )
+
+    def query(**extra: object) -> str:
+        values = {**params, **extra}
+        return "?" + urlencode({k: v for k, v in values.items() if v})
+
+    notices = notices_for_sections(sections=page.items)
+    counts = section_status_counts()
+    context = {
+        "page": page,
+        **params,
+        "statuses": [(code, SECTION_STATUS_LABELS[code], counts[code]) for code in SECTION_STATUSES],
+        "rows": [(s, _status_label(s.status), notices[s.pk]) for s in page.items],
+        "error": error,
+        "previous_url": query(page=page.page - 1) if page.has_previous else "",
+        "next_url": query(page=page.page + 1) if page.has_next else "",
+        "export_url": query(format="xlsx"),
+    }
+    return render(request, "supervision/trades.html", context, status=status)
+
+
+@roles_required(*TRADE_ROLES)
+def trade_section(request: HttpRequest, project_code: str, section_code: str) -> HttpResponse:
+    """One section: its current status, every status change received, and its notices."""
+    actor = _trade_actor(request)
+    if isinstance(actor, HttpResponse):
+        return actor
+    try:
+        section = section_get(project_code=project_code, section_code=section_code)
+    except NotFound:
+        raise Http404(section_code) from None
+    context = {
+        "section": section,
+        "status_label": _status_label(section.status),
+        "history": [
+            (h, _status_label(h.previous_status) if h.previous_status else "", _status_label(h.status))
+            for h in section_history(section=section)
+        ],
+        "notices": notices_for_sections(sections=[section])[section.pk],
+    }
+    return render(request, "supervision/trade_section.html", context)
