@@ -16,6 +16,7 @@ Environment variables (all optional on the embedded default):
 - ``ZHENGWU_SIGNING_KEY``   base64 Ed25519 private key of this deployable (exchange, tree heads)
 - ``ZHENGWU_PEERS``         ``name=url|pubkey,...``: the other deployables and their public keys
 - ``ZHENGWU_CRYPTO_SUITE``  ``intl`` (default) or ``gm``
+- ``ZHENGWU_OPERATOR_USCC``  the trading platform operator's USCC (for unified deal codes)
 - ``ZHENGWU_TRUSTED_PROXIES`` comma-separated proxy IPs whose X-Forwarded-For is believed
 - ``ZHENGWU_AUDIT_PAST_KEYS`` base64 public keys (comma separated) of retired signing keys whose
   audit tree heads stay valid after a key rotation
@@ -211,6 +212,9 @@ ZHENGWU_CRYPTO_SUITE = os.environ.get("ZHENGWU_CRYPTO_SUITE", "intl")
 ZHENGWU_SIGNING_KEY = os.environ.get("ZHENGWU_SIGNING_KEY", "")
 ZHENGWU_PEERS = os.environ.get("ZHENGWU_PEERS", "")
 ZHENGWU_AUDIT_PAST_KEYS = os.environ.get("ZHENGWU_AUDIT_PAST_KEYS", "")
+# The trading platform operator's USCC: part of every section's 40-character unified deal code
+# (统一交易标识码). Sections get no deal code until it is set.
+ZHENGWU_OPERATOR_USCC = os.environ.get("ZHENGWU_OPERATOR_USCC", "")
 # Reverse proxies whose X-Forwarded-For is believed (login throttling counts per client IP).
 ZHENGWU_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("ZHENGWU_TRUSTED_PROXIES", "").split(",") if p.strip()]
 

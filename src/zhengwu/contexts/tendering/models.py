@@ -1,0 +1,408 @@
+"""Projects, sections (标段/包), notices, tender documents, enquiries and objections.
+
+People and organisations belong to the identity context: they are referred to here by id and a
+copy of their name (never a foreign key into another context's tables), so a record keeps the
+name it had when the act was done.
+
+Secrets kept here and never shown outside the platform before the bid deadline: who obtained
+the tender documents (``DocumentObtain`` and ``AnswerDelivery``), who asked a question
+(``Question.asker_*``) and who filed an objection (``Objection.filed_by_*``). Only the
+gatekeeper selectors in ``selectors.py`` read them for people; see the module docstring there.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.db import models
+
+from zhengwu.kernel.errors import Conflict
+from zhengwu.kernel.ids import id_new
+
+TRADE_TYPE_LABELS: dict[str, str] = {
+    "construction": "工程建设",
+    "procurement": "政府采购",
+    "land": "土地使用权",
+    "property": "国有产权",
+}
+
+SECTION_STATUS_LABELS: dict[str, str] = {
+    "draft": "草稿",
+    "published": "已发布",
+    "accepting_bids": "接受投标",
+    "opening": "开标",
+    "evaluating": "评标",
+    "candidates": "中标候选人公示",
+    "awarded": "已定标",
+    "contracted": "已签约",
+    "archived": "已归档",
+    "terminated": "已终止",
+    "failed": "流标",
+}
+
+# The values are those of rules.TradeType and rules.SectionStatus (a test holds them equal); the
+# tables keep plain strings so that a migration never depends on the rules module.
+TRADE_TYPE_CHOICES = list(TRADE_TYPE_LABELS.items())
+SECTION_STATUS_CHOICES = list(SECTION_STATUS_LABELS.items())
+
+
+class CodeCounter(models.Model):
+    """The last serial handed out in one code scope (e.g. projects of one region, year, trade type).
+
+    The UPDATE that advances it locks the row until commit, so two registrations never get the
+    same serial; a rolled-back registration leaves a gap, which the codes allow (they must be
+    unique and never reused, not dense).
+    """
+
+    scope = models.CharField(max_length=100, unique=True)
+    last_serial = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.scope}#{self.last_serial}"
+
+
+class _FrozenFields(models.Model):
+    """Remembers field values as loaded, so ``save`` can refuse changes to frozen ones."""
+
+    FROZEN: ClassVar[tuple[str, ...]] = ()
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Any:
+        instance = super().from_db(db, field_names, values)
+        instance._loaded = {name: getattr(instance, name) for name in cls.FROZEN if name in field_names}
+        return instance
+
+    def _frozen_changed(self) -> list[str]:
+        loaded: dict[str, Any] = getattr(self, "_loaded", {})
+        return [name for name, value in loaded.items() if getattr(self, name) != value]
+
+    def _frozen_remember(self) -> None:
+        self._loaded = {name: getattr(self, name) for name in self.FROZEN}
+
+
+class Project(_FrozenFields):
+    """A project registered for tendering (项目登记): one owner, one procedure, one or more sections."""
+
+    FROZEN = ("code",)
+
+    uuid = models.UUIDField(unique=True, default=id_new, editable=False)
+    # Issued once at registration and never changed (national data standard, dataset 500).
+    code = models.CharField("项目编号", max_length=40, unique=True)
+    name = models.CharField("项目名称", max_length=200)
+    owner_org_id = models.BigIntegerField("招标人（采购人/出让人）单位")
+    owner_uscc = models.CharField("招标人统一社会信用代码", max_length=18)
+    owner_name = models.CharField("招标人", max_length=200)
+    agency_org_id = models.BigIntegerField("代理机构单位", null=True, blank=True)
+    agency_uscc = models.CharField("代理机构统一社会信用代码", max_length=18, blank=True)
+    agency_name = models.CharField("代理机构", max_length=200, blank=True)
+    funding_source = models.CharField("资金来源", max_length=200)
+    budget_fen = models.BigIntegerField("预算/估算价（分）")
+    region_code = models.CharField("行政区划", max_length=6)
+    industry_code = models.CharField("行业分类", max_length=3)
+    trade_type = models.CharField("交易类型", max_length=20, choices=TRADE_TYPE_CHOICES)
+    procedure = models.CharField("交易方式", max_length=60)
+    created_by_user_id = models.BigIntegerField(null=True, blank=True)
+    created_by_username = models.CharField(max_length=150)
+    created_at = models.DateTimeField()
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = (
+            models.Index(fields=("owner_org_id", "created_at"), name="tendering_project_owner_idx"),
+            models.Index(fields=("agency_org_id", "created_at"), name="tendering_project_agency_idx"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._frozen_changed():
+            raise Conflict("项目编号一经赋予不得变更", code="project_code_immutable", detail={"code": self.code})
+        super().save(*args, **kwargs)
+        self._frozen_remember()
+
+
+class Section(_FrozenFields):
+    """A section or lot (标段/包): the unit that is tendered, bid on, opened and awarded."""
+
+    FROZEN = ("code", "deal_code")
+
+    uuid = models.UUIDField(unique=True, default=id_new, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="sections")
+    index = models.PositiveSmallIntegerField("序号")
+    code = models.CharField("标段（包）编号", max_length=40, unique=True)
+    # 统一交易标识码 (one per section); blank until codes can issue it.
+    deal_code = models.CharField("统一交易标识码", max_length=40, blank=True)
+    name = models.CharField("标段（包）名称", max_length=200)
+    estimate_fen = models.BigIntegerField("估算价/预算（分）")
+    bid_security_fen = models.BigIntegerField("投标（竞买）保证金（分）", default=0)
+    document_price_fen = models.BigIntegerField("文件售价（分）", default=0)
+    status = models.CharField("状态", max_length=20, choices=SECTION_STATUS_CHOICES, default="draft")
+    status_changed_at = models.DateTimeField()
+    published_at = models.DateTimeField(null=True, blank=True)
+    doc_issue_start = models.DateTimeField("文件发售开始", null=True, blank=True)
+    doc_issue_end = models.DateTimeField("文件发售截止", null=True, blank=True)
+    bid_deadline = models.DateTimeField("投标截止时间", null=True, blank=True)
+    opening_at = models.DateTimeField("开标时间", null=True, blank=True)
+    # Land and property: when 投标/拍卖/挂牌 starts (the listing runs from here to the deadline).
+    activity_start = models.DateTimeField("挂牌（竞价）开始时间", null=True, blank=True)
+    # The rule set in force on the day of publication; the tender keeps it to the end.
+    ruleset_version = models.CharField("适用规则版本", max_length=60, blank=True)
+    # When the scheduler must look at this section next (None: nothing is due by time).
+    next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Set by the bidding context when bidding closes; None until then.
+    bid_count = models.PositiveIntegerField(null=True, blank=True)
+    status_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField()
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ("project_id", "index")
+        constraints = (models.UniqueConstraint(fields=("project", "index"), name="tendering_section_index_unique"),)
+        indexes = (models.Index(fields=("status", "bid_deadline"), name="tendering_section_status_idx"),)
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        changed = self._frozen_changed()
+        # A blank deal code may be filled in once; an issued one never changes.
+        loaded: dict[str, Any] = getattr(self, "_loaded", {})
+        changed = [n for n in changed if not (n == "deal_code" and not loaded.get("deal_code"))]
+        if changed:
+            raise Conflict(
+                "标段编号和统一交易标识码一经赋予不得变更", code="section_code_immutable", detail={"code": self.code}
+            )
+        super().save(*args, **kwargs)
+        self._frozen_remember()
+
+
+class Notice(_FrozenFields):
+    """A notice: drafted, approved by the responsible people, then published — and then frozen.
+
+    An amendment, clarification or termination is a new notice that references the one it
+    concerns; a published notice is never edited or deleted.
+    """
+
+    FROZEN = ("status",)
+
+    class Kind(models.TextChoices):
+        TENDER = "tender", "招标（采购/出让/挂牌）公告"
+        INVITATION = "invitation", "投标邀请书"
+        PREQUALIFICATION = "prequalification", "资格预审公告"
+        AMENDMENT = "amendment", "澄清/修改公告"
+        TERMINATION = "termination", "终止公告"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        APPROVED = "approved", "已审核"
+        PUBLISHED = "published", "已发布"
+
+    uuid = models.UUIDField(unique=True, default=id_new, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="notices")
+    sections = models.ManyToManyField(Section, related_name="notices")
+    kind = models.CharField("公告类型", max_length=20, choices=Kind.choices)
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("正文")
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
+    # The timetable the notice announces (tender notices; an amendment's new deadline).
+    doc_issue_start = models.DateTimeField("文件发售开始", null=True, blank=True)
+    doc_issue_end = models.DateTimeField("文件发售截止", null=True, blank=True)
+    bid_deadline = models.DateTimeField("投标截止时间", null=True, blank=True)
+    opening_at = models.DateTimeField("开标时间", null=True, blank=True)
+    activity_start = models.DateTimeField("挂牌（竞价）开始时间", null=True, blank=True)
+    references = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="referenced_by"
+    )
+    affects_bid_preparation = models.BooleanField("影响投标文件编制", default=False)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by_username = models.CharField(max_length=150, blank=True)
+    created_by_user_id = models.BigIntegerField(null=True, blank=True)
+    created_by_username = models.CharField(max_length=150)
+    created_at = models.DateTimeField()
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = (models.Index(fields=("status", "published_at"), name="tendering_notice_pub_idx"),)
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self._refuse_if_published()
+        super().save(*args, **kwargs)
+        self._frozen_remember()
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        self._refuse_if_published()
+        return super().delete(*args, **kwargs)
+
+    def _refuse_if_published(self) -> None:
+        loaded: dict[str, Any] = getattr(self, "_loaded", {})
+        if loaded.get("status") == self.Status.PUBLISHED:
+            raise Conflict(
+                "已发布的公告不可修改；如需更正请发布澄清/修改公告",
+                code="notice_immutable",
+                detail={"notice": str(self.uuid)},
+            )
+
+
+class NoticeApproval(models.Model):
+    """One responsible person's approval of a notice, in one of the roles the rule set requires."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="approvals")
+    role = models.CharField(max_length=40)
+    user_id = models.BigIntegerField(null=True, blank=True)
+    username = models.CharField(max_length=150)
+    display_name = models.CharField(max_length=100, blank=True)
+    organisation_name = models.CharField(max_length=200, blank=True)
+    comment = models.CharField(max_length=500, blank=True)
+    approved_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("approved_at", "id")
+        constraints = (models.UniqueConstraint(fields=("notice", "role"), name="tendering_approval_role_unique"),)
+
+    def __str__(self) -> str:
+        return f"{self.notice_id} {self.role} {self.username}"
+
+
+class Document(models.Model):
+    """A file of a project: tender documents (obtained by bidders) or a public notice attachment."""
+
+    uuid = models.UUIDField(unique=True, default=id_new, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="documents")
+    # None: the document belongs to every section of the project.
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, null=True, blank=True, related_name="documents")
+    name = models.CharField("文件名", max_length=200)
+    size = models.BigIntegerField("大小（字节）")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    storage_name = models.CharField(max_length=500)
+    content_type = models.CharField(max_length=100, blank=True)
+    # Public documents are attached to notices for everyone; the others are the tender
+    # documents proper, for those who obtained them.
+    is_public = models.BooleanField("公开附件", default=False)
+    uploaded_by_user_id = models.BigIntegerField(null=True, blank=True)
+    uploaded_by_username = models.CharField(max_length=150)
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("uploaded_at", "id")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DocumentObtain(models.Model):
+    """A bidder's organisation obtained the tender documents of a section. SECRET until the deadline."""
+
+    uuid = models.UUIDField(unique=True, default=id_new, editable=False)
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="obtains")
+    organisation_id = models.BigIntegerField()
+    organisation_name = models.CharField(max_length=200)
+    user_id = models.BigIntegerField(null=True, blank=True)
+    username = models.CharField(max_length=150)
+    obtained_at = models.DateTimeField()
+    paid = models.BooleanField(default=False)
+    amount_fen = models.BigIntegerField(default=0)
+    # The documents it received: those on file when it obtained them, plus every later one.
+    documents = models.ManyToManyField(Document, related_name="+")
+
+    class Meta:
+        ordering = ("obtained_at", "id")
+        constraints = (models.UniqueConstraint(fields=("section", "organisation_id"), name="tendering_obtain_once"),)
+
+    def __str__(self) -> str:
+        return f"obtain {self.uuid}"
+
+
+class Question(models.Model):
+    """A clarification question. The asker is kept for the platform only and never shown."""
+
+    uuid = models.UUIDField(unique=True, default=id_new, editable=False)
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="questions")
+    asker_org_id = models.BigIntegerField()
+    asker_org_name = models.CharField(max_length=200)
+    asker_user_id = models.BigIntegerField(null=True, blank=True)
+    text = models.TextField()
+    asked_at = models.DateTimeField()
+    answer = models.ForeignKey("Answer", on_delete=models.PROTECT, null=True, blank=True, related_name="questions")
+
+    class Meta:
+        ordering = ("asked_at", "id")
+
+    def __str__(self) -> str:
+        return f"question {self.uuid}"
+
+
+class Answer(models.Model):
+    """A clarification (答疑/澄清), sent to every holder of the documents; may move the deadline."""
+
+    uuid = models.UUIDField(unique=True, default=id_new, editable=False)
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="answers")
+    body = models.TextField()
+    affects_bid_preparation = models.BooleanField(default=False)
+    published_at = models.DateTimeField()
+    published_by_user_id = models.BigIntegerField(null=True, blank=True)
+    published_by_username = models.CharField(max_length=150)
+    bid_deadline_before = models.DateTimeField(null=True, blank=True)
+    # Set when the answer extended the bid deadline (to this instant).
+    bid_deadline_after = models.DateTimeField(null=True, blank=True)
+    amendment_notice = models.OneToOneField(
+        Notice, on_delete=models.PROTECT, null=True, blank=True, related_name="answer"
+    )
+
+    class Meta:
+        ordering = ("published_at", "id")
+
+    def __str__(self) -> str:
+        return f"answer {self.uuid}"
+
+
+class AnswerDelivery(models.Model):
+    """The written notice of an answer to one holder of the documents. SECRET until the deadline."""
+
+    answer = models.ForeignKey(Answer, on_delete=models.PROTECT, related_name="deliveries")
+    organisation_id = models.BigIntegerField()
+    delivered_at = models.DateTimeField()
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=("answer", "organisation_id"), name="tendering_answer_delivery_once"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.answer_id} → {self.organisation_id}"
+
+
+class Objection(models.Model):
+    """An objection (异议) with the statutory reply time. The objector is hidden like an asker."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待答复"
+        REPLIED = "replied", "已答复"
+
+    uuid = models.UUIDField(unique=True, default=id_new, editable=False)
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="objections")
+    kind = models.CharField("异议类型", max_length=40)
+    text = models.TextField("异议内容")
+    filed_by_org_id = models.BigIntegerField()
+    filed_by_org_name = models.CharField(max_length=200)
+    filed_by_user_id = models.BigIntegerField(null=True, blank=True)
+    filed_at = models.DateTimeField()
+    reply_due = models.DateTimeField("答复期限")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    reply = models.TextField("答复", blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    replied_by_username = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ("filed_at", "id")
+
+    def __str__(self) -> str:
+        return f"objection {self.uuid}"

@@ -1,0 +1,487 @@
+"""Reads of the tendering context.
+
+Secrecy before the bid deadline (招标投标法 第二十二条; the issue; architecture §5). Until a
+section's bid deadline has passed by server time, nobody may learn who obtained its documents —
+not the tenderer, not its agency, not other bidders, not the centre's staff, not the regulator.
+The rule is kept here, in the data-access layer, for every page and API alike:
+
+- ``document_obtainers_for`` is the one gatekeeper of the list: it raises ``PermissionDenied`` for
+  every caller before the deadline, admits the tenderer, its agency, centre staff and regulators
+  after it, and writes an audit entry for every call, admitted or refused;
+- ``document_obtain_status`` tells a bidder its own record and nothing about anyone else;
+- question askers are never shown to anyone but the asker; objectors are hidden until the
+  deadline, like document holders;
+- nothing here returns a count of holders, askers or objectors before the deadline.
+
+The services reach the list through a private module (``services._holders``) for the platform's
+own work (delivering answers and late documents to every holder).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid as uuid_lib
+from typing import IO
+
+from django.core.files.storage import default_storage
+from django.db.models import Q, QuerySet
+
+from zhengwu.contexts.identity.roles import Role
+from zhengwu.contexts.tendering import rules
+from zhengwu.contexts.tendering.models import (
+    SECTION_STATUS_LABELS,
+    Answer,
+    AnswerDelivery,
+    Document,
+    DocumentObtain,
+    Notice,
+    NoticeApproval,
+    Objection,
+    Project,
+    Question,
+    Section,
+)
+from zhengwu.contexts.tendering.services.common import OPENING_KINDS, project_manages, ruleset_current, ruleset_of
+from zhengwu.kernel.actor import Actor
+from zhengwu.kernel.clock import clock_now
+from zhengwu.kernel.errors import NotFound, PermissionDenied
+from zhengwu.platform.audit.services import audit_append
+from zhengwu.platform.workdays.selectors import calendar_get
+
+# Who oversees every tender: the centre's staff and the administrative supervisors.
+OVERSIGHT_ROLES = (Role.CENTRE_STAFF, Role.REGULATOR)
+
+
+# --- lookups -------------------------------------------------------------------------------------
+
+
+def _uuid(value: str | uuid_lib.UUID, *, what: str) -> uuid_lib.UUID:
+    if isinstance(value, uuid_lib.UUID):
+        return value
+    try:
+        return uuid_lib.UUID(str(value))
+    except ValueError as exc:
+        raise NotFound(f"{what}不存在", code="not_found", detail={"id": str(value)[:64]}) from exc
+
+
+def project_get(*, uuid: str | uuid_lib.UUID) -> Project:
+    """The project with this public id; NotFound otherwise."""
+    project = Project.objects.filter(uuid=_uuid(uuid, what="项目")).first()
+    if project is None:
+        raise NotFound("项目不存在", code="project_not_found", detail={"id": str(uuid)})
+    return project
+
+
+def project_get_by_code(*, code: str) -> Project:
+    """The project with this code; NotFound otherwise."""
+    project = Project.objects.filter(code=(code or "").strip()).first()
+    if project is None:
+        raise NotFound("项目不存在", code="project_not_found", detail={"code": code})
+    return project
+
+
+def section_get(*, uuid: str | uuid_lib.UUID) -> Section:
+    """The section with this public id (its project loaded); NotFound otherwise."""
+    section = Section.objects.select_related("project").filter(uuid=_uuid(uuid, what="标段")).first()
+    if section is None:
+        raise NotFound("标段不存在", code="section_not_found", detail={"id": str(uuid)})
+    return section
+
+
+def notice_get(*, uuid: str | uuid_lib.UUID) -> Notice:
+    """The notice with this public id; NotFound otherwise."""
+    notice = Notice.objects.select_related("project", "references").filter(uuid=_uuid(uuid, what="公告")).first()
+    if notice is None:
+        raise NotFound("公告不存在", code="notice_not_found", detail={"id": str(uuid)})
+    return notice
+
+
+def document_get(*, uuid: str | uuid_lib.UUID) -> Document:
+    """The document with this public id; NotFound otherwise (see ``document_download`` for access)."""
+    document = Document.objects.select_related("project", "section").filter(uuid=_uuid(uuid, what="文件")).first()
+    if document is None:
+        raise NotFound("文件不存在", code="document_not_found", detail={"id": str(uuid)})
+    return document
+
+
+def question_get(*, uuid: str | uuid_lib.UUID) -> Question:
+    """The question with this public id; NotFound otherwise. Never show its asker fields."""
+    question = Question.objects.select_related("section__project").filter(uuid=_uuid(uuid, what="问题")).first()
+    if question is None:
+        raise NotFound("问题不存在", code="question_not_found", detail={"id": str(uuid)})
+    return question
+
+
+def objection_get(*, uuid: str | uuid_lib.UUID) -> Objection:
+    """The objection with this public id; NotFound otherwise. Show it through ``objections_for``."""
+    objection = Objection.objects.select_related("section__project").filter(uuid=_uuid(uuid, what="异议")).first()
+    if objection is None:
+        raise NotFound("异议不存在", code="objection_not_found", detail={"id": str(uuid)})
+    return objection
+
+
+# --- projects, sections, notices -----------------------------------------------------------------
+
+
+def can_manage(*, project: Project, by: Actor) -> bool:
+    """Whether ``by`` acts for the project's tenderer or its agency (verified organisation)."""
+    return project_manages(project, by)
+
+
+def _oversees(by: Actor) -> bool:
+    return not by.is_system and by.has_role(*OVERSIGHT_ROLES)
+
+
+def projects_for(*, by: Actor) -> QuerySet[Project]:
+    """The projects ``by`` works on: its organisation's (as tenderer or agency); every one for oversight."""
+    if _oversees(by):
+        return Project.objects.all()
+    if by.organisation_id is None or not by.organisation_verified:
+        return Project.objects.none()
+    scope = Q(pk__in=[])
+    if by.has_role(Role.TENDERER):
+        scope |= Q(owner_org_id=by.organisation_id)
+    if by.has_role(Role.AGENCY):
+        scope |= Q(agency_org_id=by.organisation_id)
+    return Project.objects.filter(scope)
+
+
+def project_sections(*, project: Project) -> list[Section]:
+    """The project's sections, by index."""
+    return list(project.sections.order_by("index"))
+
+
+def sections_open(*, trade_type: str | None = None, search: str = "") -> QuerySet[Section]:
+    """Sections accepting bids right now (bid deadline in the future), soonest deadline first.
+
+    Public information: what is open for bidding is announced by published notices.
+    """
+    rows = Section.objects.select_related("project").filter(
+        status=rules.SectionStatus.ACCEPTING_BIDS, bid_deadline__gt=clock_now()
+    )
+    if trade_type:
+        rows = rows.filter(project__trade_type=trade_type)
+    search = (search or "").strip()
+    if search:
+        rows = rows.filter(Q(name__icontains=search) | Q(project__name__icontains=search) | Q(code__icontains=search))
+    return rows.order_by("bid_deadline", "id")
+
+
+def notices_published(*, project: Project | None = None, section: Section | None = None) -> QuerySet[Notice]:
+    """Published notices, newest first (public)."""
+    rows = Notice.objects.select_related("project", "references").filter(status=Notice.Status.PUBLISHED)
+    if project is not None:
+        rows = rows.filter(project=project)
+    if section is not None:
+        rows = rows.filter(sections=section)
+    return rows.order_by("-published_at", "-id")
+
+
+def project_notices(*, project: Project, by: Actor) -> list[Notice]:
+    """The project's notices as ``by`` may see them: drafts too for its managers and oversight."""
+    rows = Notice.objects.select_related("references").filter(project=project)
+    if not (project_manages(project, by) or _oversees(by)):
+        rows = rows.filter(status=Notice.Status.PUBLISHED)
+    return list(rows.order_by("-created_at", "-id"))
+
+
+def notice_approvals(*, notice: Notice) -> list[NoticeApproval]:
+    """Who approved the notice, in which role, in order."""
+    return list(notice.approvals.order_by("approved_at", "id"))
+
+
+def notice_approval_roles_for(*, project: Project) -> tuple[str, ...]:
+    """The roles that must approve a notice of ``project`` under today's rule set."""
+    return tuple(rules.notice_approval_roles(ruleset=ruleset_current(project.procedure)))
+
+
+def timetable_preview(*, procedure: str, published_at: dt.datetime | None = None) -> rules.Timetable:
+    """Every statutory date of a tender of ``procedure`` published at ``published_at`` (default now)."""
+    return rules.timetable_compute(
+        ruleset=ruleset_current(procedure), published_at=published_at or clock_now(), calendar=calendar_get()
+    )
+
+
+def notice_timetable_check(*, notice: Notice, published_at: dt.datetime | None = None) -> list[rules.RuleViolation]:
+    """What would be wrong with the notice's timetable if it were published at ``published_at`` (default now).
+
+    The same checks ``notice_publish`` makes, for a draft page to show before anyone approves it.
+    Amendments are checked when published (their lawful deadline depends on that instant).
+    """
+    if notice.bid_deadline is None or notice.kind not in OPENING_KINDS:
+        return []
+    at = published_at or clock_now()
+    ruleset = ruleset_current(notice.project.procedure)
+    issue_start = max(notice.doc_issue_start or at, at)
+    issue_end = notice.doc_issue_end or notice.bid_deadline
+    if notice.kind == Notice.Kind.PREQUALIFICATION:
+        return list(
+            rules.prequalification_check(
+                ruleset=ruleset,
+                published_at=at,
+                application_deadline=notice.bid_deadline,
+                calendar=calendar_get(),
+                doc_issue_start=issue_start,
+                doc_issue_end=issue_end,
+            )
+        )
+    return list(
+        rules.timetable_check(
+            ruleset=ruleset,
+            published_at=at,
+            bid_deadline=notice.bid_deadline,
+            calendar=calendar_get(),
+            doc_issue_start=issue_start,
+            doc_issue_end=issue_end,
+            opening_at=notice.opening_at or notice.bid_deadline,
+            activity_start=notice.activity_start,
+        )
+    )
+
+
+def section_timetable(*, section: Section) -> rules.Timetable | None:
+    """The statutory dates of a published section under its pinned rule set (None before publication)."""
+    if section.published_at is None:
+        return None
+    return rules.timetable_compute(
+        ruleset=ruleset_of(section),
+        published_at=section.published_at,
+        calendar=calendar_get(),
+        bid_deadline=section.bid_deadline,
+        doc_issue_start=section.doc_issue_start,
+    )
+
+
+def section_deadline_passed(*, section: Section) -> bool:
+    """Whether the section's bid deadline has passed by server time (the secrecy unlock).
+
+    The deadline is read from the database, never from the instance passed in: an amendment may
+    have moved it since the caller loaded the section, and a stale copy must not unlock a secret.
+    """
+    deadline = Section.objects.filter(pk=section.pk).values_list("bid_deadline", flat=True).first()
+    return deadline is not None and clock_now() >= deadline
+
+
+# --- documents -----------------------------------------------------------------------------------
+
+
+def documents_public(*, project: Project) -> list[Document]:
+    """The project's public attachments (everyone may read them)."""
+    return list(Document.objects.filter(project=project, is_public=True).order_by("uploaded_at", "id"))
+
+
+def documents_for(*, section: Section, by: Actor) -> list[Document]:
+    """The section's documents ``by`` may download: public ones for all; tender documents for the
+    tenderer, its agency, oversight, and bidders that obtained them (the ones they received)."""
+    rows = Document.objects.filter(project_id=section.project_id).filter(Q(section=section) | Q(section__isnull=True))
+    if project_manages(section.project, by) or _oversees(by):
+        return list(rows.order_by("uploaded_at", "id"))
+    public = list(rows.filter(is_public=True).order_by("uploaded_at", "id"))
+    obtain = document_obtain_status(section=section, by=by)
+    if obtain is None:
+        return public
+    received = list(obtain.documents.order_by("uploaded_at", "id"))
+    return sorted([*public, *received], key=lambda d: (d.uploaded_at, d.pk))
+
+
+def document_download(*, document: Document, by: Actor) -> Document:
+    """``document`` if ``by`` may download it; PermissionDenied otherwise (nothing said about why)."""
+    if document.is_public:
+        return document
+    project = document.project
+    if project_manages(project, by) or _oversees(by):
+        return document
+    if by.organisation_id is not None and by.has_role(Role.BIDDER):
+        received = DocumentObtain.objects.filter(
+            organisation_id=by.organisation_id, section__project=project, documents=document
+        ).exists()
+        if received:
+            return document
+    raise PermissionDenied("请先获取招标文件", code="document_not_obtained")
+
+
+def document_open(*, document: Document) -> IO[bytes]:
+    """The stored file of ``document``, opened for reading (check ``document_download`` first)."""
+    return default_storage.open(document.storage_name, "rb")
+
+
+# --- who obtained the documents (SECRET until the bid deadline) ----------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class ObtainerRow:
+    """One holder of the documents, as shown after the deadline."""
+
+    organisation_id: int
+    organisation_name: str
+    username: str
+    obtained_at: dt.datetime
+    paid: bool
+    amount_fen: int
+
+
+def obtainers_visible(*, section: Section, by: Actor) -> bool:
+    """Whether ``document_obtainers_for`` would admit ``by`` now (no audit entry; for showing a link)."""
+    if not section_deadline_passed(section=section):
+        return False
+    return project_manages(section.project, by) or _oversees(by)
+
+
+def document_obtainers_for(*, section: Section, by: Actor) -> list[ObtainerRow]:
+    """Who obtained the section's documents — the gatekeeper of the secret list.
+
+    Before the bid deadline: ``PermissionDenied`` for every caller, whatever the role. After it:
+    the project's tenderer and agency, centre staff and regulators; nobody else. Every call is
+    audited (``tendering.obtainers.view`` or ``tendering.obtainers.view_denied``).
+    """
+    passed = section_deadline_passed(section=section)
+    allowed = passed and (project_manages(section.project, by) or _oversees(by))
+    if not allowed:
+        audit_append(
+            actor=by,
+            action="tendering.obtainers.view_denied",
+            object_type="tendering.section",
+            object_id=section.code,
+            after={"deadline_passed": passed},
+        )
+        if not passed:
+            raise PermissionDenied(
+                "投标截止时间前，获取招标文件的潜在投标人名称和数量不得公开", code="obtainers_secret"
+            )
+        raise PermissionDenied("无权查看获取招标文件的投标人名单", code="obtainers_denied")
+    rows = [
+        ObtainerRow(
+            organisation_id=o.organisation_id,
+            organisation_name=o.organisation_name,
+            username=o.username,
+            obtained_at=o.obtained_at,
+            paid=o.paid,
+            amount_fen=o.amount_fen,
+        )
+        for o in DocumentObtain.objects.filter(section=section).order_by("obtained_at", "id")
+    ]
+    audit_append(
+        actor=by,
+        action="tendering.obtainers.view",
+        object_type="tendering.section",
+        object_id=section.code,
+        after={"count": len(rows)},
+    )
+    return rows
+
+
+def document_obtain_status(*, section: Section, by: Actor) -> DocumentObtain | None:
+    """The caller's own organisation's obtain record for ``section``, or None. Nothing about others."""
+    if by.organisation_id is None or by.is_system:
+        return None
+    return DocumentObtain.objects.filter(section=section, organisation_id=by.organisation_id).first()
+
+
+def sections_obtained(*, by: Actor) -> list[Section]:
+    """The sections whose documents the caller's organisation obtained (its own list only)."""
+    if by.organisation_id is None or by.is_system:
+        return []
+    return list(
+        Section.objects.select_related("project")
+        .filter(obtains__organisation_id=by.organisation_id)
+        .order_by("bid_deadline", "id")
+    )
+
+
+# --- questions, answers, objections --------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class QuestionView:
+    """A question as anyone but the platform sees it: never with its asker."""
+
+    uuid: uuid_lib.UUID
+    text: str
+    asked_at: dt.datetime
+    answer_uuid: uuid_lib.UUID | None
+    mine: bool
+
+
+def questions_for(*, section: Section, by: Actor) -> list[QuestionView]:
+    """The section's questions without their askers.
+
+    The tenderer, its agency and oversight see every question; a bidder sees its own; others none.
+    """
+    rows = Question.objects.select_related("answer").filter(section=section)
+    if not (project_manages(section.project, by) or _oversees(by)):
+        if by.organisation_id is None or not by.has_role(Role.BIDDER):
+            return []
+        rows = rows.filter(asker_org_id=by.organisation_id)
+    return [
+        QuestionView(
+            uuid=q.uuid,
+            text=q.text,
+            asked_at=q.asked_at,
+            answer_uuid=q.answer.uuid if q.answer is not None else None,
+            mine=by.organisation_id is not None and q.asker_org_id == by.organisation_id,
+        )
+        for q in rows.order_by("asked_at", "id")
+    ]
+
+
+def answers_for(*, section: Section, by: Actor) -> list[Answer]:
+    """The section's clarifications: for the tenderer, its agency, oversight and the holders of the documents."""
+    rows = Answer.objects.select_related("amendment_notice").filter(section=section).order_by("published_at", "id")
+    if project_manages(section.project, by) or _oversees(by):
+        return list(rows)
+    if by.organisation_id is None:
+        return []
+    delivered = AnswerDelivery.objects.filter(organisation_id=by.organisation_id).values("answer_id")
+    return list(rows.filter(pk__in=delivered))
+
+
+@dataclasses.dataclass(frozen=True)
+class ObjectionView:
+    """An objection as a person sees it; ``filed_by`` is None where the objector must stay hidden."""
+
+    uuid: uuid_lib.UUID
+    kind: str
+    text: str
+    filed_at: dt.datetime
+    reply_due: dt.datetime
+    status: str
+    reply: str
+    replied_at: dt.datetime | None
+    filed_by: str | None
+    mine: bool
+    overdue: bool
+
+
+def objections_for(*, section: Section, by: Actor) -> list[ObjectionView]:
+    """The section's objections: all of them for the tenderer, its agency and oversight (the objector
+    named only after the bid deadline); a bidder its own; others none."""
+    rows = Objection.objects.filter(section=section)
+    insider = project_manages(section.project, by) or _oversees(by)
+    if not insider:
+        if by.organisation_id is None or not by.has_role(Role.BIDDER):
+            return []
+        rows = rows.filter(filed_by_org_id=by.organisation_id)
+    named = insider and section_deadline_passed(section=section)
+    now = clock_now()
+    return [
+        ObjectionView(
+            uuid=o.uuid,
+            kind=o.kind,
+            text=o.text,
+            filed_at=o.filed_at,
+            reply_due=o.reply_due,
+            status=o.status,
+            reply=o.reply,
+            replied_at=o.replied_at,
+            filed_by=o.filed_by_org_name if (named or o.filed_by_org_id == by.organisation_id) else None,
+            mine=by.organisation_id is not None and o.filed_by_org_id == by.organisation_id,
+            overdue=o.status == Objection.Status.PENDING and now > o.reply_due,
+        )
+        for o in rows.order_by("filed_at", "id")
+    ]
+
+
+def section_status_label(*, status: str) -> str:
+    """The Chinese label of a section status (unknown values come back as they are)."""
+    return SECTION_STATUS_LABELS.get(status, status)

@@ -1,0 +1,40 @@
+"""Writes of the tendering context: projects, sections, notices, documents, enquiries, lifecycle.
+
+Every service takes keyword arguments and ``by: Actor``, checks permission first, then changes
+the data in one transaction, publishes its events to the outbox and appends one audit entry as
+its last write. A refused call changes nothing. Deadlines are checked against the server clock
+on every call, whether or not the scheduler has run yet.
+
+Other contexts import from here (``zhengwu.contexts.tendering.services``), never from the
+modules behind it.
+"""
+
+from zhengwu.contexts.tendering.services.documents import document_obtain, document_upload
+from zhengwu.contexts.tendering.services.enquiries import answer_publish, objection_file, objection_reply, question_ask
+from zhengwu.contexts.tendering.services.notices import (
+    notice_approve,
+    notice_draft,
+    notice_publish,
+    notice_revise,
+)
+from zhengwu.contexts.tendering.services.projects import project_register, section_add
+from zhengwu.contexts.tendering.services.termination import tender_terminate
+from zhengwu.contexts.tendering.services.transitions import section_close_bidding, section_transition
+
+__all__ = [
+    "answer_publish",
+    "document_obtain",
+    "document_upload",
+    "notice_approve",
+    "notice_draft",
+    "notice_publish",
+    "notice_revise",
+    "objection_file",
+    "objection_reply",
+    "project_register",
+    "question_ask",
+    "section_add",
+    "section_close_bidding",
+    "section_transition",
+    "tender_terminate",
+]
