@@ -89,6 +89,14 @@ def section_get(*, uuid: str | uuid_lib.UUID) -> Section:
     return section
 
 
+def section_get_by_code(*, code: str) -> Section:
+    """The section with this code (its project loaded); NotFound otherwise."""
+    section = Section.objects.select_related("project").filter(code=(code or "").strip()).first()
+    if section is None:
+        raise NotFound("标段不存在", code="section_not_found", detail={"code": (code or "")[:64]})
+    return section
+
+
 def notice_get(*, uuid: str | uuid_lib.UUID) -> Notice:
     """The notice with this public id; NotFound otherwise."""
     notice = Notice.objects.select_related("project", "references").filter(uuid=_uuid(uuid, what="公告")).first()

@@ -6,4 +6,27 @@ app_name = "tendering"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Tenderers, agencies and oversight.
+    path("projects/", views.project_list, name="project_list"),
+    path("projects/new/", views.project_new, name="project_new"),
+    path("projects/<str:code>/", views.project_detail, name="project_detail"),
+    path("projects/<str:code>/sections/", views.section_add_view, name="section_add"),
+    path("projects/<str:code>/notices/", views.notice_new, name="notice_new"),
+    path("projects/<str:code>/notices/<str:notice_id>/revise/", views.notice_revise_view, name="notice_revise"),
+    path("projects/<str:code>/notices/<str:notice_id>/approve/", views.notice_approve_view, name="notice_approve"),
+    path("projects/<str:code>/notices/<str:notice_id>/publish/", views.notice_publish_view, name="notice_publish"),
+    path("projects/<str:code>/documents/", views.document_upload_view, name="document_upload"),
+    path("projects/<str:code>/sections/<str:section_code>/answer/", views.answer_view, name="answer"),
+    path(
+        "projects/<str:code>/objections/<str:objection_id>/reply/", views.objection_reply_view, name="objection_reply"
+    ),
+    path("projects/<str:code>/terminate/", views.terminate_view, name="terminate"),
+    path("sections/<str:section_code>/obtainers/", views.obtainers_view, name="obtainers"),
+    # Bidders.
+    path("tenders/", views.tender_list, name="tender_list"),
+    path("tenders/<str:section_code>/", views.tender_detail, name="tender_detail"),
+    path("tenders/<str:section_code>/obtain/", views.tender_obtain, name="tender_obtain"),
+    path("tenders/<str:section_code>/questions/", views.tender_ask, name="tender_ask"),
+    path("tenders/<str:section_code>/objections/", views.tender_object, name="tender_object"),
+    path("documents/<str:document_id>/", views.document_download_view, name="document_download"),
 ]

@@ -1,0 +1,913 @@
+"""The trading API of the tendering context, mounted at ``/trading/api/tendering/``.
+
+The same operations as the pages, so that an agency's own system can drive a tender end to end:
+projects and sections, notices, tender documents, enquiries and objections, and the open tenders
+bidders browse. Every endpoint needs a fully signed-in session (ninja checks CSRF on writes);
+every refusal is a ZhengwuError that the API base turns into ``{code, message, detail}``.
+
+Money goes in as decimal strings in yuan and comes out both as integer fen (``*_fen``) and as
+yuan strings (``*_yuan``); instants are ISO 8601 with the Beijing offset.
+
+Secrecy: no response here carries who obtained the documents, asked a question or filed an
+objection, except a bidder's own obtain status. The list of holders is read only through the
+audited gatekeeper ``selectors.document_obtainers_for``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import uuid as uuid_lib
+
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpRequest
+from ninja import Field, File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+from ninja.security import django_auth
+
+from zhengwu.contexts.identity.selectors import actor_for
+from zhengwu.contexts.tendering import rules, selectors
+from zhengwu.contexts.tendering.models import Answer, Document, Notice, Project, Section
+from zhengwu.contexts.tendering.services import (
+    answer_publish,
+    document_obtain,
+    document_upload,
+    notice_approve,
+    notice_draft,
+    notice_publish,
+    notice_revise,
+    objection_file,
+    objection_reply,
+    project_register,
+    question_ask,
+    section_add,
+    tender_terminate,
+)
+from zhengwu.kernel.actor import Actor
+from zhengwu.kernel.clock import CHINA_TZ, clock_now
+from zhengwu.kernel.errors import NotFound, PermissionDenied
+from zhengwu.kernel.money import money_from_fen
+
+PAGE_SIZE_MAX = 100
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _actor(request: HttpRequest) -> Actor:
+    """The fully signed-in actor of the request (401 without the second factor)."""
+    return actor_for(user=getattr(request, "auth", None) or request.user, request=request)
+
+
+def _yuan(fen: int) -> str:
+    return str(money_from_fen(fen))
+
+
+def _local(value: dt.datetime | None) -> dt.datetime | None:
+    # One offset for every instant a client reads: Beijing time, as the notices state them.
+    return value.astimezone(CHINA_TZ) if value is not None else None
+
+
+def _section_by_code(code: str) -> Section:
+    return selectors.section_get_by_code(code=code)
+
+
+def _sections_by_codes(project: Project, codes: list[str]) -> list[Section]:
+    found = {s.code: s for s in Section.objects.select_related("project").filter(code__in=codes)}
+    missing = [c for c in codes if c not in found]
+    if missing:
+        raise NotFound("标段不存在", code="section_not_found", detail={"codes": missing})
+    # A section of another project is refused by the service (notice_sections_foreign).
+    return [found[c] for c in codes]
+
+
+def _project_visible(*, code: str, by: Actor) -> Project:
+    """The project with this code, if ``by`` works on it (its tenderer, its agency, oversight)."""
+    project = selectors.project_get_by_code(code=code)
+    if not selectors.projects_for(by=by).filter(pk=project.pk).exists():
+        raise PermissionDenied("无权查看该项目", code="project_access_denied", detail={"code": project.code})
+    return project
+
+
+def _page(page: int, size: int) -> tuple[int, int]:
+    return max(page, 1), min(max(size, 1), PAGE_SIZE_MAX)
+
+
+# --- schemas -------------------------------------------------------------------------------------
+
+
+class ProjectIn(Schema):
+    name: str
+    procedure: str
+    funding_source: str
+    budget_yuan: str
+    region_code: str
+    industry_code: str
+    tenderer_uscc: str | None = None
+
+
+class SectionIn(Schema):
+    name: str
+    estimate_yuan: str
+    bid_security_yuan: str = "0"
+    document_price_yuan: str = "0"
+
+
+class SectionOut(Schema):
+    code: str
+    deal_code: str
+    name: str
+    estimate_fen: int
+    estimate_yuan: str
+    bid_security_fen: int
+    bid_security_yuan: str
+    document_price_fen: int
+    document_price_yuan: str
+    status: str
+    status_label: str
+    published_at: dt.datetime | None
+    doc_issue_start: dt.datetime | None
+    doc_issue_end: dt.datetime | None
+    bid_deadline: dt.datetime | None
+    opening_at: dt.datetime | None
+    activity_start: dt.datetime | None
+    ruleset_version: str
+
+
+class ProjectOut(Schema):
+    code: str
+    name: str
+    procedure: str
+    trade_type: str
+    owner_uscc: str
+    owner_name: str
+    agency_uscc: str
+    agency_name: str
+    funding_source: str
+    budget_fen: int
+    budget_yuan: str
+    region_code: str
+    industry_code: str
+    created_at: dt.datetime
+    sections: list[SectionOut]
+
+
+class ProjectPage(Schema):
+    items: list[ProjectOut]
+    total: int
+    page: int
+    size: int
+    pages: int
+
+
+class ObjectionCutoff(Schema):
+    kind: str
+    at: dt.datetime
+
+
+class TimetableOut(Schema):
+    procedure: str
+    ruleset_version: str
+    published_at: dt.datetime
+    doc_issue_last_day_min: dt.date | None
+    bid_deadline_earliest_day: dt.date
+    activity_start_earliest_day: dt.date | None
+    prequal_doc_issue_last_day_min: dt.date | None
+    application_deadline_earliest_day: dt.date | None
+    bid_deadline: dt.datetime | None
+    amendment_cutoff: dt.datetime | None
+    objection_cutoffs: list[ObjectionCutoff]
+
+
+class RuleRow(Schema):
+    rule: str
+    value: str
+    article: str
+    source: str
+
+
+class SectionTimetableOut(Schema):
+    section_code: str
+    section_name: str
+    status: str
+    # True: not published yet, the dates are those of a notice published now.
+    preview: bool
+    timetable: TimetableOut
+    rules: list[RuleRow]
+
+
+class ProjectTimetableOut(Schema):
+    project_code: str
+    procedure: str
+    sections: list[SectionTimetableOut]
+
+
+class NoticeIn(Schema):
+    kind: str
+    title: str
+    body: str
+    section_codes: list[str]
+    doc_issue_start: dt.datetime | None = None
+    doc_issue_end: dt.datetime | None = None
+    bid_deadline: dt.datetime | None = None
+    opening_at: dt.datetime | None = None
+    activity_start: dt.datetime | None = None
+    references: uuid_lib.UUID | None = None
+    affects_bid_preparation: bool = False
+
+
+class NoticeReviseIn(Schema):
+    title: str
+    body: str
+    section_codes: list[str] | None = None
+    doc_issue_start: dt.datetime | None = None
+    doc_issue_end: dt.datetime | None = None
+    bid_deadline: dt.datetime | None = None
+    opening_at: dt.datetime | None = None
+    activity_start: dt.datetime | None = None
+    affects_bid_preparation: bool | None = None
+
+
+class ApproveIn(Schema):
+    comment: str = ""
+
+
+class ApprovalOut(Schema):
+    role: str
+    display_name: str
+    organisation_name: str
+    comment: str
+    approved_at: dt.datetime
+
+
+class NoticeOut(Schema):
+    uuid: uuid_lib.UUID
+    project_code: str
+    kind: str
+    title: str
+    body: str
+    status: str
+    section_codes: list[str]
+    doc_issue_start: dt.datetime | None
+    doc_issue_end: dt.datetime | None
+    bid_deadline: dt.datetime | None
+    opening_at: dt.datetime | None
+    activity_start: dt.datetime | None
+    references: uuid_lib.UUID | None
+    affects_bid_preparation: bool
+    published_at: dt.datetime | None
+    approvals: list[ApprovalOut]
+    version: int
+
+
+class TerminateIn(Schema):
+    reason: str
+    section_codes: list[str] | None = None
+
+
+class DocumentOut(Schema):
+    uuid: uuid_lib.UUID
+    project_code: str
+    section_code: str | None
+    name: str
+    size: int
+    sha256: str
+    content_type: str
+    is_public: bool
+    uploaded_at: dt.datetime
+
+
+class ObtainOut(Schema):
+    """The caller's own organisation's record; nothing about anyone else."""
+
+    section_code: str
+    obtained: bool
+    organisation_name: str | None
+    username: str | None
+    obtained_at: dt.datetime | None
+    paid: bool
+    amount_fen: int
+    amount_yuan: str
+    documents: list[uuid_lib.UUID]
+
+
+class ObtainerOut(Schema):
+    organisation_name: str
+    username: str
+    obtained_at: dt.datetime
+    paid: bool
+    amount_fen: int
+    amount_yuan: str
+
+
+class QuestionIn(Schema):
+    text: str
+
+
+class QuestionOut(Schema):
+    uuid: uuid_lib.UUID
+    text: str
+    asked_at: dt.datetime
+    answer: uuid_lib.UUID | None
+    mine: bool
+
+
+class AnswerIn(Schema):
+    body: str
+    affects_bid_preparation: bool
+    questions: list[uuid_lib.UUID] = Field(default_factory=list)
+
+
+class AnswerOut(Schema):
+    uuid: uuid_lib.UUID
+    section_code: str
+    body: str
+    affects_bid_preparation: bool
+    published_at: dt.datetime
+    bid_deadline_before: dt.datetime | None
+    bid_deadline_after: dt.datetime | None
+    amendment_notice: uuid_lib.UUID | None
+
+
+class ObjectionIn(Schema):
+    kind: str
+    text: str
+
+
+class ObjectionReplyIn(Schema):
+    reply: str
+
+
+class ObjectionOut(Schema):
+    uuid: uuid_lib.UUID
+    kind: str
+    text: str
+    filed_at: dt.datetime
+    reply_due: dt.datetime
+    status: str
+    reply: str
+    replied_at: dt.datetime | None
+    # The objector's name: for the tenderer, its agency and oversight after the bid deadline only.
+    filed_by: str | None
+    mine: bool
+    overdue: bool
+
+
+class TenderOut(Schema):
+    section_code: str
+    section_name: str
+    project_code: str
+    project_name: str
+    trade_type: str
+    procedure: str
+    tenderer_name: str
+    agency_name: str
+    # Published for tenders and procurement only; a land or property reserve price is secret.
+    estimate_fen: int | None
+    estimate_yuan: str | None
+    bid_security_fen: int
+    bid_security_yuan: str
+    document_price_fen: int
+    document_price_yuan: str
+    status: str
+    doc_issue_start: dt.datetime | None
+    doc_issue_end: dt.datetime | None
+    bid_deadline: dt.datetime | None
+    opening_at: dt.datetime | None
+    activity_start: dt.datetime | None
+
+
+class TenderPage(Schema):
+    items: list[TenderOut]
+    total: int
+    page: int
+    size: int
+    pages: int
+
+
+class TenderDetailOut(TenderOut):
+    notices: list[NoticeOut]
+    public_documents: list[DocumentOut]
+
+
+# --- converters ----------------------------------------------------------------------------------
+
+
+def _section_out(section: Section) -> SectionOut:
+    return SectionOut(
+        code=section.code,
+        deal_code=section.deal_code,
+        name=section.name,
+        estimate_fen=section.estimate_fen,
+        estimate_yuan=_yuan(section.estimate_fen),
+        bid_security_fen=section.bid_security_fen,
+        bid_security_yuan=_yuan(section.bid_security_fen),
+        document_price_fen=section.document_price_fen,
+        document_price_yuan=_yuan(section.document_price_fen),
+        status=section.status,
+        status_label=selectors.section_status_label(status=section.status),
+        published_at=_local(section.published_at),
+        doc_issue_start=_local(section.doc_issue_start),
+        doc_issue_end=_local(section.doc_issue_end),
+        bid_deadline=_local(section.bid_deadline),
+        opening_at=_local(section.opening_at),
+        activity_start=_local(section.activity_start),
+        ruleset_version=section.ruleset_version,
+    )
+
+
+def _project_out(project: Project) -> ProjectOut:
+    return ProjectOut(
+        code=project.code,
+        name=project.name,
+        procedure=project.procedure,
+        trade_type=project.trade_type,
+        owner_uscc=project.owner_uscc,
+        owner_name=project.owner_name,
+        agency_uscc=project.agency_uscc,
+        agency_name=project.agency_name,
+        funding_source=project.funding_source,
+        budget_fen=project.budget_fen,
+        budget_yuan=_yuan(project.budget_fen),
+        region_code=project.region_code,
+        industry_code=project.industry_code,
+        created_at=project.created_at.astimezone(CHINA_TZ),
+        sections=[_section_out(s) for s in selectors.project_sections(project=project)],
+    )
+
+
+def _timetable_out(timetable: rules.Timetable) -> TimetableOut:
+    return TimetableOut(
+        procedure=timetable.procedure,
+        ruleset_version=timetable.ruleset_version,
+        published_at=timetable.published_at.astimezone(CHINA_TZ),
+        doc_issue_last_day_min=timetable.doc_issue_last_day_min,
+        bid_deadline_earliest_day=timetable.bid_deadline_earliest_day,
+        activity_start_earliest_day=timetable.activity_start_earliest_day,
+        prequal_doc_issue_last_day_min=timetable.prequal_doc_issue_last_day_min,
+        application_deadline_earliest_day=timetable.application_deadline_earliest_day,
+        bid_deadline=_local(timetable.bid_deadline),
+        amendment_cutoff=_local(timetable.amendment_cutoff),
+        objection_cutoffs=[
+            ObjectionCutoff(kind=kind, at=at.astimezone(CHINA_TZ)) for kind, at in timetable.objection_cutoffs
+        ],
+    )
+
+
+def _notice_out(notice: Notice) -> NoticeOut:
+    return NoticeOut(
+        uuid=notice.uuid,
+        project_code=notice.project.code,
+        kind=notice.kind,
+        title=notice.title,
+        body=notice.body,
+        status=notice.status,
+        section_codes=sorted(notice.sections.values_list("code", flat=True)),
+        doc_issue_start=_local(notice.doc_issue_start),
+        doc_issue_end=_local(notice.doc_issue_end),
+        bid_deadline=_local(notice.bid_deadline),
+        opening_at=_local(notice.opening_at),
+        activity_start=_local(notice.activity_start),
+        references=notice.references.uuid if notice.references_id and notice.references else None,
+        affects_bid_preparation=notice.affects_bid_preparation,
+        published_at=_local(notice.published_at),
+        approvals=[
+            ApprovalOut(
+                role=a.role,
+                display_name=a.display_name,
+                organisation_name=a.organisation_name,
+                comment=a.comment,
+                approved_at=a.approved_at.astimezone(CHINA_TZ),
+            )
+            for a in selectors.notice_approvals(notice=notice)
+        ],
+        version=notice.version,
+    )
+
+
+def _document_out(document: Document) -> DocumentOut:
+    return DocumentOut(
+        uuid=document.uuid,
+        project_code=document.project.code,
+        section_code=document.section.code if document.section_id and document.section else None,
+        name=document.name,
+        size=document.size,
+        sha256=document.sha256,
+        content_type=document.content_type,
+        is_public=document.is_public,
+        uploaded_at=document.uploaded_at.astimezone(CHINA_TZ),
+    )
+
+
+def _obtain_out(section: Section, by: Actor) -> ObtainOut:
+    obtain = selectors.document_obtain_status(section=section, by=by)
+    if obtain is None:
+        return ObtainOut(
+            section_code=section.code,
+            obtained=False,
+            organisation_name=None,
+            username=None,
+            obtained_at=None,
+            paid=False,
+            amount_fen=0,
+            amount_yuan=_yuan(0),
+            documents=[],
+        )
+    return ObtainOut(
+        section_code=section.code,
+        obtained=True,
+        organisation_name=obtain.organisation_name,
+        username=obtain.username,
+        obtained_at=obtain.obtained_at.astimezone(CHINA_TZ),
+        paid=obtain.paid,
+        amount_fen=obtain.amount_fen,
+        amount_yuan=_yuan(obtain.amount_fen),
+        documents=[d.uuid for d in obtain.documents.order_by("uploaded_at", "id")],
+    )
+
+
+def _answer_out(answer: Answer) -> AnswerOut:
+    return AnswerOut(
+        uuid=answer.uuid,
+        section_code=answer.section.code,
+        body=answer.body,
+        affects_bid_preparation=answer.affects_bid_preparation,
+        published_at=answer.published_at.astimezone(CHINA_TZ),
+        bid_deadline_before=_local(answer.bid_deadline_before),
+        bid_deadline_after=_local(answer.bid_deadline_after),
+        amendment_notice=answer.amendment_notice.uuid if answer.amendment_notice else None,
+    )
+
+
+def _objection_out(view: selectors.ObjectionView) -> ObjectionOut:
+    return ObjectionOut(
+        uuid=view.uuid,
+        kind=view.kind,
+        text=view.text,
+        filed_at=view.filed_at.astimezone(CHINA_TZ),
+        reply_due=view.reply_due.astimezone(CHINA_TZ),
+        status=view.status,
+        reply=view.reply,
+        replied_at=_local(view.replied_at),
+        # An objector knows its own objection by ``mine``; its name is not repeated back, so that
+        # no response but the obtain status ever names a holder of the documents.
+        filed_by=None if view.mine else view.filed_by,
+        mine=view.mine,
+        overdue=view.overdue,
+    )
+
+
+def _tender_out(section: Section) -> TenderOut:
+    project = section.project
+    public_estimate = project.trade_type in (rules.TradeType.CONSTRUCTION, rules.TradeType.PROCUREMENT)
+    return TenderOut(
+        section_code=section.code,
+        section_name=section.name,
+        project_code=project.code,
+        project_name=project.name,
+        trade_type=project.trade_type,
+        procedure=project.procedure,
+        tenderer_name=project.owner_name,
+        agency_name=project.agency_name,
+        estimate_fen=section.estimate_fen if public_estimate else None,
+        estimate_yuan=_yuan(section.estimate_fen) if public_estimate else None,
+        bid_security_fen=section.bid_security_fen,
+        bid_security_yuan=_yuan(section.bid_security_fen),
+        document_price_fen=section.document_price_fen,
+        document_price_yuan=_yuan(section.document_price_fen),
+        status=section.status,
+        doc_issue_start=_local(section.doc_issue_start),
+        doc_issue_end=_local(section.doc_issue_end),
+        bid_deadline=_local(section.bid_deadline),
+        opening_at=_local(section.opening_at),
+        activity_start=_local(section.activity_start),
+    )
+
+
+def _section_timetable(section: Section) -> SectionTimetableOut:
+    project = section.project
+    published = selectors.section_timetable(section=section)
+    if section.ruleset_version:
+        ruleset = rules.ruleset_get(procedure=project.procedure, version=section.ruleset_version)
+    else:
+        ruleset = rules.ruleset_for(procedure=project.procedure, on=clock_now().astimezone(CHINA_TZ).date())
+    timetable = published or selectors.timetable_preview(procedure=project.procedure)
+    return SectionTimetableOut(
+        section_code=section.code,
+        section_name=section.name,
+        status=section.status,
+        preview=published is None,
+        timetable=_timetable_out(timetable),
+        rules=[RuleRow(**row) for row in rules.rules_table(ruleset=ruleset)],
+    )
+
+
+def _paged(rows: QuerySet[Project], page: int, size: int) -> tuple[list[Project], int, int, int, int]:
+    page, size = _page(page, size)
+    total = rows.count()
+    return list(rows[(page - 1) * size : page * size]), total, page, size, max(math.ceil(total / size), 1)
+
+
+# --- the router ----------------------------------------------------------------------------------
+
+
+def router_build(*, platform: str) -> Router | None:
+    """The tendering API; only the trading platform has it."""
+    if platform != "trading":
+        return None
+    router = Router(tags=["tendering"], auth=django_auth)
+
+    # -- projects ---------------------------------------------------------------------------------
+
+    @router.post("/projects", response={201: ProjectOut}, summary="Register a project (项目登记)")
+    def projects_create(request: HttpRequest, payload: ProjectIn) -> Status[ProjectOut]:
+        """Register a project for the tenderer (an agency names it by ``tenderer_uscc``)."""
+        project = project_register(
+            name=payload.name,
+            procedure=payload.procedure,
+            funding_source=payload.funding_source,
+            budget_yuan=payload.budget_yuan,
+            region_code=payload.region_code,
+            industry_code=payload.industry_code,
+            tenderer_uscc=payload.tenderer_uscc,
+            by=_actor(request),
+        )
+        return Status(201, _project_out(project))
+
+    @router.get("/projects", response=ProjectPage, summary="The projects I work on")
+    def projects_list(
+        request: HttpRequest, trade_type: str | None = None, status: str | None = None, page: int = 1, size: int = 20
+    ) -> ProjectPage:
+        """The caller's projects (every project for centre staff and regulators), newest first;
+        ``status`` filters on the status of any of their sections."""
+        rows = selectors.projects_for(by=_actor(request)).order_by("-created_at", "-id")
+        if trade_type:
+            rows = rows.filter(trade_type=trade_type)
+        if status:
+            rows = rows.filter(sections__status=status).distinct()
+        items, total, page, size, pages = _paged(rows, page, size)
+        return ProjectPage(items=[_project_out(p) for p in items], total=total, page=page, size=size, pages=pages)
+
+    @router.get("/projects/{code}", response=ProjectOut, summary="One project with its sections")
+    def projects_detail(request: HttpRequest, code: str) -> ProjectOut:
+        return _project_out(_project_visible(code=code, by=_actor(request)))
+
+    @router.post("/projects/{code}/sections", response={201: SectionOut}, summary="Add a section (标段/包)")
+    def sections_create(request: HttpRequest, code: str, payload: SectionIn) -> Status[SectionOut]:
+        section = section_add(
+            project=selectors.project_get_by_code(code=code),
+            name=payload.name,
+            estimate_yuan=payload.estimate_yuan,
+            bid_security_yuan=payload.bid_security_yuan,
+            document_price_yuan=payload.document_price_yuan,
+            by=_actor(request),
+        )
+        return Status(201, _section_out(section))
+
+    @router.get("/projects/{code}/timetable", response=ProjectTimetableOut, summary="Every statutory date")
+    def projects_timetable(request: HttpRequest, code: str) -> ProjectTimetableOut:
+        """Per section: the statutory dates under its pinned rule set once published (a preview
+        for a notice published now before that), and the rule set as a table with its articles."""
+        project = _project_visible(code=code, by=_actor(request))
+        return ProjectTimetableOut(
+            project_code=project.code,
+            procedure=project.procedure,
+            sections=[_section_timetable(s) for s in selectors.project_sections(project=project)],
+        )
+
+    # -- notices ----------------------------------------------------------------------------------
+
+    @router.post("/projects/{code}/notices", response={201: NoticeOut}, summary="Draft a notice")
+    def notices_create(request: HttpRequest, code: str, payload: NoticeIn) -> Status[NoticeOut]:
+        actor = _actor(request)
+        project = selectors.project_get_by_code(code=code)
+        references = selectors.notice_get(uuid=payload.references) if payload.references else None
+        notice = notice_draft(
+            project=project,
+            kind=payload.kind,
+            title=payload.title,
+            body=payload.body,
+            sections=_sections_by_codes(project, payload.section_codes),
+            doc_issue_start=payload.doc_issue_start,
+            doc_issue_end=payload.doc_issue_end,
+            bid_deadline=payload.bid_deadline,
+            opening_at=payload.opening_at,
+            activity_start=payload.activity_start,
+            references=references,
+            affects_bid_preparation=payload.affects_bid_preparation,
+            by=actor,
+        )
+        return Status(201, _notice_out(notice))
+
+    @router.put("/notices/{uuid}", response=NoticeOut, summary="Revise an unpublished notice")
+    def notices_revise(request: HttpRequest, uuid: str, payload: NoticeReviseIn) -> NoticeOut:
+        actor = _actor(request)
+        notice = selectors.notice_get(uuid=uuid)
+        sections = (
+            _sections_by_codes(notice.project, payload.section_codes) if payload.section_codes is not None else None
+        )
+        revised = notice_revise(
+            notice=notice,
+            title=payload.title,
+            body=payload.body,
+            doc_issue_start=payload.doc_issue_start,
+            doc_issue_end=payload.doc_issue_end,
+            bid_deadline=payload.bid_deadline,
+            opening_at=payload.opening_at,
+            activity_start=payload.activity_start,
+            sections=sections,
+            affects_bid_preparation=payload.affects_bid_preparation,
+            by=actor,
+        )
+        return _notice_out(revised)
+
+    @router.post("/notices/{uuid}/approve", response=NoticeOut, summary="Approve a notice")
+    def notices_approve(request: HttpRequest, uuid: str, payload: ApproveIn) -> NoticeOut:
+        actor = _actor(request)
+        return _notice_out(notice_approve(notice=selectors.notice_get(uuid=uuid), comment=payload.comment, by=actor))
+
+    @router.post("/notices/{uuid}/publish", response=NoticeOut, summary="Publish an approved notice")
+    def notices_publish(request: HttpRequest, uuid: str) -> NoticeOut:
+        actor = _actor(request)
+        return _notice_out(notice_publish(notice=selectors.notice_get(uuid=uuid), by=actor))
+
+    @router.get("/projects/{code}/notices", response=list[NoticeOut], summary="A project's notices")
+    def notices_list(request: HttpRequest, code: str) -> list[NoticeOut]:
+        """Published notices for everyone; drafts too for the project's managers and oversight."""
+        actor = _actor(request)
+        project = selectors.project_get_by_code(code=code)
+        return [_notice_out(n) for n in selectors.project_notices(project=project, by=actor)]
+
+    @router.post("/projects/{code}/terminate", response=NoticeOut, summary="Terminate the tender (终止招标)")
+    def projects_terminate(request: HttpRequest, code: str, payload: TerminateIn) -> NoticeOut:
+        actor = _actor(request)
+        project = selectors.project_get_by_code(code=code)
+        sections = _sections_by_codes(project, payload.section_codes) if payload.section_codes is not None else None
+        return _notice_out(tender_terminate(project=project, reason=payload.reason, sections=sections, by=actor))
+
+    # -- documents --------------------------------------------------------------------------------
+
+    @router.post("/projects/{code}/documents", response={201: DocumentOut}, summary="Upload a document")
+    def documents_upload(
+        request: HttpRequest,
+        code: str,
+        file: File[UploadedFile],
+        section_code: Form[str | None] = None,
+        is_public: Form[bool] = False,
+    ) -> Status[DocumentOut]:
+        """Multipart upload; the response carries the SHA-256 and size computed while storing it."""
+        actor = _actor(request)
+        project = selectors.project_get_by_code(code=code)
+        section = _section_by_code(section_code) if section_code else None
+        document = document_upload(
+            project=project,
+            name=file.name or "",
+            content=file,
+            section=section,
+            is_public=is_public,
+            content_type=file.content_type or "",
+            by=actor,
+        )
+        return Status(201, _document_out(document))
+
+    @router.get("/sections/{code}/documents", response=list[DocumentOut], summary="Documents I may download")
+    def documents_list(request: HttpRequest, code: str) -> list[DocumentOut]:
+        actor = _actor(request)
+        return [_document_out(d) for d in selectors.documents_for(section=_section_by_code(code), by=actor)]
+
+    @router.get("/documents/{uuid}/download", summary="Download a document")
+    def documents_download(request: HttpRequest, uuid: str) -> FileResponse:
+        actor = _actor(request)
+        document = selectors.document_download(document=selectors.document_get(uuid=uuid), by=actor)
+        return FileResponse(
+            selectors.document_open(document=document),
+            as_attachment=True,
+            filename=document.name,
+            content_type=document.content_type or "application/octet-stream",
+        )
+
+    @router.post("/sections/{code}/obtain", response={201: ObtainOut}, summary="Obtain the tender documents")
+    def obtain_create(request: HttpRequest, code: str) -> Status[ObtainOut]:
+        actor = _actor(request)
+        section = _section_by_code(code)
+        document_obtain(section=section, by=actor)
+        return Status(201, _obtain_out(section, actor))
+
+    @router.get("/sections/{code}/obtain", response=ObtainOut, summary="My own obtain status")
+    def obtain_status(request: HttpRequest, code: str) -> ObtainOut:
+        actor = _actor(request)
+        return _obtain_out(_section_by_code(code), actor)
+
+    @router.get("/sections/{code}/obtainers", response=list[ObtainerOut], summary="Who obtained (after the deadline)")
+    def obtainers_list(request: HttpRequest, code: str) -> list[ObtainerOut]:
+        """Secret until the bid deadline for everyone (403 ``obtainers_secret``); afterwards for the
+        tenderer, its agency, centre staff and regulators. Every call is audited."""
+        actor = _actor(request)
+        rows = selectors.document_obtainers_for(section=_section_by_code(code), by=actor)
+        return [
+            ObtainerOut(
+                organisation_name=r.organisation_name,
+                username=r.username,
+                obtained_at=r.obtained_at.astimezone(CHINA_TZ),
+                paid=r.paid,
+                amount_fen=r.amount_fen,
+                amount_yuan=_yuan(r.amount_fen),
+            )
+            for r in rows
+        ]
+
+    # -- enquiries and objections -----------------------------------------------------------------
+
+    @router.post("/sections/{code}/questions", response={201: QuestionOut}, summary="Ask a clarification question")
+    def questions_create(request: HttpRequest, code: str, payload: QuestionIn) -> Status[QuestionOut]:
+        actor = _actor(request)
+        question = question_ask(section=_section_by_code(code), text=payload.text, by=actor)
+        return Status(
+            201, QuestionOut(uuid=question.uuid, text=question.text, asked_at=question.asked_at, answer=None, mine=True)
+        )
+
+    @router.get("/sections/{code}/questions", response=list[QuestionOut], summary="Questions (never the asker)")
+    def questions_list(request: HttpRequest, code: str) -> list[QuestionOut]:
+        actor = _actor(request)
+        return [
+            QuestionOut(
+                uuid=q.uuid, text=q.text, asked_at=q.asked_at.astimezone(CHINA_TZ), answer=q.answer_uuid, mine=q.mine
+            )
+            for q in selectors.questions_for(section=_section_by_code(code), by=actor)
+        ]
+
+    @router.post("/sections/{code}/answers", response={201: AnswerOut}, summary="Publish a clarification")
+    def answers_create(request: HttpRequest, code: str, payload: AnswerIn) -> Status[AnswerOut]:
+        """Sent to every holder of the documents; one affecting bid preparation too close to the
+        deadline moves it (``bid_deadline_before`` → ``bid_deadline_after``)."""
+        actor = _actor(request)
+        section = _section_by_code(code)
+        questions = [selectors.question_get(uuid=u) for u in payload.questions]
+        answer = answer_publish(
+            section=section,
+            body=payload.body,
+            affects_bid_preparation=payload.affects_bid_preparation,
+            questions=questions,
+            by=actor,
+        )
+        return Status(201, _answer_out(answer))
+
+    @router.get("/sections/{code}/answers", response=list[AnswerOut], summary="Clarifications I received")
+    def answers_list(request: HttpRequest, code: str) -> list[AnswerOut]:
+        actor = _actor(request)
+        return [_answer_out(a) for a in selectors.answers_for(section=_section_by_code(code), by=actor)]
+
+    @router.post("/sections/{code}/objections", response={201: ObjectionOut}, summary="File an objection (异议)")
+    def objections_create(request: HttpRequest, code: str, payload: ObjectionIn) -> Status[ObjectionOut]:
+        actor = _actor(request)
+        section = _section_by_code(code)
+        objection = objection_file(section=section, kind=payload.kind, text=payload.text, by=actor)
+        view = next(v for v in selectors.objections_for(section=section, by=actor) if v.uuid == objection.uuid)
+        return Status(201, _objection_out(view))
+
+    @router.post("/objections/{uuid}/reply", response=ObjectionOut, summary="Reply to an objection")
+    def objections_reply(request: HttpRequest, uuid: str, payload: ObjectionReplyIn) -> ObjectionOut:
+        actor = _actor(request)
+        objection = objection_reply(objection=selectors.objection_get(uuid=uuid), reply=payload.reply, by=actor)
+        section = objection.section
+        view = next(v for v in selectors.objections_for(section=section, by=actor) if v.uuid == objection.uuid)
+        return _objection_out(view)
+
+    @router.get("/sections/{code}/objections", response=list[ObjectionOut], summary="Objections I may see")
+    def objections_list(request: HttpRequest, code: str) -> list[ObjectionOut]:
+        actor = _actor(request)
+        return [_objection_out(v) for v in selectors.objections_for(section=_section_by_code(code), by=actor)]
+
+    # -- open tenders, for bidders ----------------------------------------------------------------
+
+    @router.get("/tenders", response=TenderPage, summary="Sections open for bids")
+    def tenders_list(
+        request: HttpRequest, trade_type: str | None = None, q: str = "", page: int = 1, size: int = 20
+    ) -> TenderPage:
+        """Sections accepting bids now, soonest deadline first; by trade type and text (``q``)."""
+        _actor(request)
+        rows = selectors.sections_open(trade_type=trade_type or None, search=q[:100])
+        page, size = _page(page, size)
+        total = rows.count()
+        return TenderPage(
+            items=[_tender_out(s) for s in rows[(page - 1) * size : page * size]],
+            total=total,
+            page=page,
+            size=size,
+            pages=max(math.ceil(total / size), 1),
+        )
+
+    @router.get("/tenders/{section_code}", response=TenderDetailOut, summary="One published tender")
+    def tenders_detail(request: HttpRequest, section_code: str) -> TenderDetailOut:
+        """A published section with its published notices and public attachments (drafts: 404)."""
+        _actor(request)
+        section = _section_by_code(section_code)
+        if section.published_at is None:
+            raise NotFound("标段不存在", code="section_not_found", detail={"code": section_code[:64]})
+        return TenderDetailOut(
+            **_tender_out(section).model_dump(),
+            notices=[_notice_out(n) for n in selectors.notices_published(section=section)],
+            public_documents=[_document_out(d) for d in selectors.documents_public(project=section.project)],
+        )
+
+    return router

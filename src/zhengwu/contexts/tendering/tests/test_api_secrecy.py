@@ -1,0 +1,205 @@
+"""Secrecy walk over every GET endpoint of the tendering API with every role, before and after the deadline.
+
+The routes are read from the router itself, so a new endpoint is walked without anyone adding it
+here; a path parameter this walk cannot fill fails the test instead of being skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from zhengwu.contexts.identity.selectors import user_get
+from zhengwu.contexts.tendering.api import router_build
+from zhengwu.contexts.tendering.models import Document, Notice, Objection, Section
+from zhengwu.contexts.tendering.services import (
+    answer_publish,
+    document_obtain,
+    document_upload,
+    objection_file,
+    question_ask,
+)
+from zhengwu.contexts.tendering.tests.factories import NOW, World, at, tender_publish, world_build
+from zhengwu.kernel.clock import clock_reset, clock_set
+from zhengwu.platform.audit.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+API = "/trading/api/tendering"
+DEADLINE = at(2026, 3, 24, 9, 30)
+# Every kind of person, by the username world_build gives them; None is the anonymous visitor.
+WALKERS: tuple[str | None, ...] = (
+    "staff",
+    "tenderer",
+    "tenderer_other",
+    "agency",
+    "agency_other",
+    "bidder1",  # obtained the documents, asked a question, filed an objection
+    "bidder2",  # another bidder, who obtained nothing
+    "bidder_pending",
+    "expert",
+    "regulator",
+    "appraiser",
+    "leader",
+    "dept",
+    "public",
+    None,
+)
+OWN_STATUS = "/sections/{code}/obtain"
+AFTER_DEADLINE = {"tenderer", "agency", "staff", "regulator"}
+
+
+@pytest.fixture(autouse=True)
+def _clock() -> Iterator[None]:
+    clock_set(NOW)
+    yield
+    clock_reset()
+
+
+@pytest.fixture
+def world(db: Any, settings: Any, tmp_path: Any) -> World:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}},
+    }
+    return world_build()
+
+
+def client_for(username: str | None) -> Client:
+    client = Client()
+    if username is not None:
+        client.force_login(user_get(username=username))
+        session = client.session
+        session["zw_totp_ok"] = True
+        session.save()
+    return client
+
+
+def get_paths() -> list[str]:
+    """Every GET route of the router, as its path template."""
+    router = router_build(platform="trading")
+    assert router is not None
+    return sorted(
+        path for path, view in router.path_operations.items() if any("GET" in op.methods for op in view.operations)
+    )
+
+
+def fill(template: str, values: dict[str, str]) -> str:
+    """The template with its parameters filled from ``values`` (keyed by the text before the parameter)."""
+
+    def one(match: re.Match[str]) -> str:
+        key = template[: match.start()].rstrip("/").rsplit("/", 1)[-1] + "/" + match.group(1)
+        assert key in values, f"the secrecy walk does not know how to fill {key} in {template}"
+        return values[key]
+
+    return re.sub(r"\{(\w+)\}", one, template)
+
+
+def body_of(response: Any) -> str:
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    return raw.decode("utf-8", errors="replace")
+
+
+@pytest.fixture
+def tender(world: World) -> dict[str, str]:
+    """A published construction section: bidder1 obtained it, asked, objected, and got an answer."""
+    project, sections, notice = tender_publish(world)
+    section = sections[0]
+    document = document_upload(
+        project=project, section=section, name="招标文件.pdf", content=b"doc", by=world["agency"]
+    )
+    document_upload(project=project, name="图纸目录.pdf", content=b"public", is_public=True, by=world["agency"])
+    clock_set(at(2026, 3, 3, 9))
+    document_obtain(section=section, by=world["bidder1"])
+    question = question_ask(section=section, text="工期能否顺延？", by=world["bidder1"])
+    objection = objection_file(section=section, kind="tender_documents", text="业绩要求过高", by=world["bidder1"])
+    answer_publish(
+        section=section, body="工期不变。", questions=[question], affects_bid_preparation=False, by=world["agency"]
+    )
+    return {
+        "projects/code": project.code,
+        "sections/code": section.code,
+        "tenders/section_code": section.code,
+        "notices/uuid": str(notice.uuid),
+        "documents/uuid": str(document.uuid),
+        "objections/uuid": str(objection.uuid),
+    }
+
+
+def test_before_the_deadline_no_get_endpoint_names_the_holder_to_anyone_but_itself(
+    world: World, tender: dict[str, str]
+) -> None:
+    secrets = ("云南某建设工程有限公司", world.uscc["bidder1"], "bidder1")
+    paths = get_paths()
+    assert len(paths) == 13  # a new GET endpoint is walked too; update this count when adding one
+    walked = 0
+    for username in WALKERS:
+        client = client_for(username)
+        for template in paths:
+            response = client.get(API + fill(template, tender))
+            walked += 1
+            assert response.status_code < 500, (username, template)
+            if username is None:
+                assert response.status_code == 401, template
+            if username == "agency" and template != "/sections/{code}/obtainers":
+                # The walk reaches real data: the project's agency reads every other route.
+                assert response.status_code == 200, template
+            body = body_of(response)
+            if username == "bidder1" and template == OWN_STATUS:
+                assert response.json()["organisation_name"] == "云南某建设工程有限公司"
+                continue
+            for secret in secrets:
+                assert secret not in body, (username, template, secret)
+            if template == "/sections/{code}/obtainers" and username is not None:
+                assert (response.status_code, response.json()["code"]) == (403, "obtainers_secret"), username
+            if template == OWN_STATUS and username is not None:
+                assert response.json()["obtained"] is False, username
+    assert walked == len(WALKERS) * len(paths)
+    # Every look at the list was refused and audited (anonymous never reached it).
+    refused = AuditEntry.objects.filter(action="tendering.obtainers.view_denied", object_id=tender["sections/code"])
+    assert refused.count() == len(WALKERS) - 1
+
+
+def test_after_the_deadline_the_holders_are_shown_to_the_tenderer_agency_staff_and_regulator_only(
+    world: World, tender: dict[str, str]
+) -> None:
+    clock_set(DEADLINE)
+    url = f"{API}/sections/{tender['sections/code']}/obtainers"
+    for username in WALKERS:
+        response = client_for(username).get(url)
+        if username is None:
+            assert response.status_code == 401
+        elif username in AFTER_DEADLINE:
+            assert response.status_code == 200, username
+            assert [(r["organisation_name"], r["username"]) for r in response.json()] == [
+                ("云南某建设工程有限公司", "bidder1")
+            ]
+        else:
+            assert (response.status_code, response.json()["code"]) == (403, "obtainers_denied"), username
+    assert AuditEntry.objects.filter(action="tendering.obtainers.view").count() == len(AFTER_DEADLINE)
+
+
+def test_the_asker_and_objector_stay_hidden_from_the_agency_before_the_deadline(
+    world: World, tender: dict[str, str]
+) -> None:
+    agency = client_for("agency")
+    questions = agency.get(f"{API}/sections/{tender['sections/code']}/questions").json()
+    assert [(q["text"], q["mine"]) for q in questions] == [("工期能否顺延？", False)]
+    objections = agency.get(f"{API}/sections/{tender['sections/code']}/objections").json()
+    assert [(o["text"], o["filed_by"]) for o in objections] == [("业绩要求过高", None)]
+    # The objector sees its own objection as its own.
+    own = client_for("bidder1").get(f"{API}/sections/{tender['sections/code']}/objections").json()
+    assert [(o["text"], o["mine"]) for o in own] == [("业绩要求过高", True)]
+    # Another bidder sees neither.
+    other = client_for("bidder2")
+    assert other.get(f"{API}/sections/{tender['sections/code']}/questions").json() == []
+    assert other.get(f"{API}/sections/{tender['sections/code']}/objections").json() == []
+    assert Objection.objects.count() == 1
+    assert Section.objects.count() == 1
+    assert Notice.objects.count() == 1
+    assert Document.objects.count() == 2
