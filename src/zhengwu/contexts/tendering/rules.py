@@ -265,6 +265,15 @@ class InsufficientOutcome(StrEnum):
     TERMINATE = "terminate"  # 终止（拍卖）
 
 
+INSUFFICIENT_OUTCOME_LABELS: dict[str, str] = {
+    InsufficientOutcome.RETENDER: "重新招标（采购）",
+    InsufficientOutcome.RELIST: "重新挂牌（披露）",
+    InsufficientOutcome.TERMINATE: "终止",
+}
+# Role names as people read them; the codes are identity's roles (rules stay free of imports).
+APPROVER_LABELS: dict[str, str] = {"centre_staff": "交易中心工作人员", "regulator": "行政监督人员"}
+
+
 class SectionStatus(StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
@@ -1799,7 +1808,8 @@ def rules_table(*, ruleset: RuleSet) -> list[dict[str, str]]:
         cap = ruleset.bid_security_cap
         add("投标保证金上限", f"≤{cap.basis}的{_percent_text(cap.ratio)}", cap.article, cap.source)
     item = ruleset.bids_min
-    add("最少投标（响应）人数", f"≥{item.value}（不足：{ruleset.bids_insufficient.value}）", item.article, item.source)
+    outcome = INSUFFICIENT_OUTCOME_LABELS.get(ruleset.bids_insufficient, ruleset.bids_insufficient.value)
+    add("最少投标（响应）人数", f"≥{item.value}（不足：{outcome}）", item.article, item.source)
     if ruleset.invitees_min is not None:
         item = ruleset.invitees_min
         add("最少邀请人数", f"≥{item.value}", item.article, item.source)
@@ -1809,7 +1819,8 @@ def rules_table(*, ruleset: RuleSet) -> list[dict[str, str]]:
     if ruleset.opening_at_deadline is not None:
         cited = ruleset.opening_at_deadline
         add("开标时间", "与投标截止时间同一时间", cited.article, cited.source)
-    add("公告发布前审核", "、".join(ruleset.notice_approval_roles), PLATFORM, "gk")
+    approvers = "、".join(APPROVER_LABELS.get(role, role) for role in ruleset.notice_approval_roles)
+    add("公告发布前审核", approvers, PLATFORM, "gk")
     if ruleset.deadline_on_workday:
         add("截止日、开标日", "工作日", f"{PLATFORM}；《民法典》第二百零三条", "gk")
     return rows

@@ -13,7 +13,8 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 
 
 def login_url_for(request: HttpRequest) -> str:
@@ -22,12 +23,13 @@ def login_url_for(request: HttpRequest) -> str:
     return f"/{prefix}accounts/login/"
 
 
-def roles_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def roles_required(*roles: str) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """Require a signed-in user (with a completed second factor) holding one of ``roles``."""
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    # HttpResponseBase, not HttpResponse: downloads return a streaming FileResponse.
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             user = request.user
             if not user.is_authenticated or not getattr(user, "is_fully_authenticated", lambda r: True)(request):
                 return HttpResponseRedirect(login_url_for(request) + "?" + urlencode({"next": request.get_full_path()}))
