@@ -199,7 +199,7 @@ def test_a_construction_tender_goes_from_registration_to_its_opening_through_the
     assert "云南某建设工程有限公司" in body(obtainers)
 
 
-def test_a_competitive_consultation_is_published_and_its_paid_documents_obtained_through_the_pages(
+def test_a_competitive_consultation_goes_from_registration_to_its_first_response_deadline_through_the_pages(
     world: World,
 ) -> None:
     agency = client_for("agency")
@@ -233,9 +233,61 @@ def test_a_competitive_consultation_is_published_and_its_paid_documents_obtained
     obtain = DocumentObtain.objects.get(section=package)
     assert (obtain.organisation_name, obtain.paid, obtain.amount_fen) == ("昆明某路桥工程有限公司", True, 30_000)
     assert 'data-testid="obtain-status"' in body(bidder.get(f"/trading/tenders/{package.code}/"))
+    response = bidder.post(
+        f"/trading/tenders/{package.code}/questions/", {"text": "驻场运维人员是否须持有信息安全证书？"}
+    )
+    assert response.status_code == 302, body(response)
+    question = Question.objects.get(section=package)
+
+    # 磋商 needs 5 days between a change affecting responses and the deadline (财库〔2014〕214号 第十条).
+    # Issued Tuesday 03-10 with the deadline on 03-13: 03-10 + 5 days is Sunday 03-15, so 03-16 14:30.
+    clock_set(at(2026, 3, 10, 9, 30))
+    response = agency.post(
+        f"/trading/projects/{project.code}/sections/{package.code}/answer/",
+        {
+            "body": "驻场人员须持有信息安全工程师证书；服务期调整为两年。",
+            "questions": [str(question.uuid)],
+            "affects_bid_preparation": "on",
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    notes = [str(m) for m in response.context["messages"]]
+    assert "2026-03-16 14:30" in notes[-1]
+    page = body(response)
+    assert 'data-testid="deadline-extended"' in page
+    assert '<strong data-testid="bid-deadline">2026-03-16 14:30</strong>' in page
+    assert '<td data-row="bid_deadline">2026-03-16 14:30</td>' in page
+    answer = Answer.objects.get(section=package)
+    assert (answer.bid_deadline_before, answer.bid_deadline_after) == (at(2026, 3, 13, 14, 30), at(2026, 3, 16, 14, 30))
+    package.refresh_from_db()
+    assert (package.bid_deadline, package.opening_at) == (at(2026, 3, 16, 14, 30), at(2026, 3, 16, 14, 30))
+    page = body(bidder.get(f"/trading/tenders/{package.code}/"))
+    assert '<dd data-testid="bid-deadline">2026-03-16 14:30</dd>' in page
+    assert "驻场人员须持有信息安全工程师证书；服务期调整为两年。" in page  # the answer reached the holder
+    assert page.count('data-testid="amendment"') == 1
+
+    # The original deadline passing no longer opens anything, nor unlocks the list of holders.
+    clock_set(at(2026, 3, 13, 14, 30, 1))
+    call_command("tick", "--quiet", stdout=StringIO())
+    package.refresh_from_db()
+    assert package.status == "accepting_bids"
+    assert agency.get(f"/trading/sections/{package.code}/obtainers/").status_code == 403
+
+    clock_set(at(2026, 3, 16, 14, 30, 1))
+    call_command("tick", "--quiet", stdout=StringIO())
+    package.refresh_from_db()
+    assert package.status == "opening"
+    page = body(agency.get(f"/trading/projects/{project.code}/"))
+    assert '<span class="badge" data-testid="section-status">开标</span>' in page
+    assert 'data-testid="obtainers-link"' in page
+    obtainers = agency.get(f"/trading/sections/{package.code}/obtainers/")
+    assert obtainers.status_code == 200
+    assert "昆明某路桥工程有限公司" in body(obtainers)
+    assert client_for("bidder1").get(f"/trading/sections/{package.code}/obtainers/").status_code == 403
 
 
-def test_a_land_listing_is_published_and_registered_for_through_the_pages(world: World) -> None:
+def test_a_land_listing_goes_from_registration_to_the_end_of_its_listing_through_the_pages(world: World) -> None:
     tenderer = client_for("tenderer")
     form = body(tenderer.get("/trading/projects/new/"))
     assert 'name="tenderer_uscc"' not in form  # a tenderer registers for itself
@@ -272,6 +324,50 @@ def test_a_land_listing_is_published_and_registered_for_through_the_pages(world:
     assert list(DocumentObtain.objects.filter(section=plot).values_list("organisation_name", flat=True)) == [
         "云南某水利水电工程有限公司"
     ]
+    response = bidder.post(f"/trading/tenders/{plot.code}/questions/", {"text": "竞买保证金能否以银行保函缴纳？"})
+    assert response.status_code == 302, body(response)
+    question = Question.objects.get(section=plot)
+
+    # The land owner registered the listing itself, so it answers on the project page. An answer
+    # that does not change the conditions leaves the listing's end where it was, even 2 working days before it.
+    clock_set(at(2026, 4, 3, 10, 0))
+    response = tenderer.post(
+        f"/trading/projects/{project.code}/sections/{plot.code}/answer/",
+        {"body": "竞买保证金须以人民币现金缴入指定账户，不接受银行保函。", "questions": [str(question.uuid)]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    notes = [str(m) for m in response.context["messages"]]
+    assert "2026-04-07 17:00" in notes[-1]
+    page = body(response)
+    assert 'data-testid="deadline-extended"' not in page
+    assert '<strong data-testid="bid-deadline">2026-04-07 17:00</strong>' in page
+    assert '<td data-row="bid_deadline">2026-04-07 17:00</td>' in page
+    answer = Answer.objects.get(section=plot)
+    assert (answer.bid_deadline_before, answer.bid_deadline_after, answer.amendment_notice) == (
+        at(2026, 4, 7, 17),
+        None,
+        None,
+    )
+    plot.refresh_from_db()
+    assert (plot.bid_deadline, plot.activity_start) == (at(2026, 4, 7, 17), at(2026, 3, 23, 9))
+    page = body(bidder.get(f"/trading/tenders/{plot.code}/"))
+    assert '<dd data-testid="bid-deadline">2026-04-07 17:00</dd>' in page
+    assert "竞买保证金须以人民币现金缴入指定账户，不接受银行保函。" in page
+    assert 'data-testid="amendment"' not in page
+
+    # In this model a 挂牌 listing's bid deadline is the end of the listing period: the tick opens it then.
+    clock_set(at(2026, 4, 7, 17, 0, 1))
+    call_command("tick", "--quiet", stdout=StringIO())
+    plot.refresh_from_db()
+    assert plot.status == "opening"
+    page = body(tenderer.get(f"/trading/projects/{project.code}/"))
+    assert '<span class="badge" data-testid="section-status">开标</span>' in page
+    assert 'data-testid="obtainers-link"' in page
+    obtainers = tenderer.get(f"/trading/sections/{plot.code}/obtainers/")
+    assert obtainers.status_code == 200
+    assert "云南某水利水电工程有限公司" in body(obtainers)
+    assert client_for("bidder1").get(f"/trading/sections/{plot.code}/obtainers/").status_code == 403
 
 
 def test_the_project_list_filters_and_exports(world: World) -> None:
