@@ -5,7 +5,8 @@ copy of their name (never a foreign key into another context's tables), so a rec
 name it had when the act was done.
 
 Secrets kept here and never shown outside the platform before the bid deadline: who obtained
-the tender documents (``DocumentObtain`` and ``AnswerDelivery``), who asked a question
+the tender documents (``DocumentObtain`` and ``AnswerDelivery``), who registered to bid in a land
+or property section (``Registration``), who asked a question
 (``Question.asker_*``) and who filed an objection (``Objection.filed_by_*``). Only the
 gatekeeper selectors in ``selectors.py`` read them for people; see the module docstring there.
 """
@@ -406,3 +407,49 @@ class Objection(models.Model):
 
     def __str__(self) -> str:
         return f"objection {self.uuid}"
+
+
+class Registration(models.Model):
+    """A bidder's application to bid (竞买申请) in a land or property section, with its deposit (竞买保证金).
+
+    SECRET until the bid deadline, like ``DocumentObtain``: who registered is read for people only
+    through ``selectors.registrations_for``. The deposit is paid to the bank, outside the platform;
+    the centre's staff record the bank's confirmation (``deposit_paid_*``) and then confirm or
+    refuse the registration.
+    """
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", "已申请"
+        CONFIRMED = "confirmed", "已确认竞买资格"
+        REFUSED = "refused", "不予确认"
+        WITHDRAWN = "withdrawn", "已撤回"
+
+    uuid = models.UUIDField(unique=True, default=id_new, editable=False)
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="registrations")
+    organisation_id = models.BigIntegerField()
+    organisation_name = models.CharField(max_length=200)
+    organisation_uscc = models.CharField("统一社会信用代码", max_length=18)
+    user_id = models.BigIntegerField(null=True, blank=True)
+    username = models.CharField(max_length=150)
+    applied_at = models.DateTimeField("申请时间")
+    # Copied from the section when applying: the amount the notice stated then.
+    deposit_required_fen = models.BigIntegerField("应缴竞买保证金（分）")
+    # The total the bank confirms received, and when that total was reached.
+    deposit_paid_fen = models.BigIntegerField("已缴竞买保证金（分）", default=0)
+    deposit_paid_at = models.DateTimeField("保证金到账时间", null=True, blank=True)
+    deposit_recorded_by_username = models.CharField(max_length=150, blank=True)
+    deposit_recorded_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.APPLIED)
+    confirmed_by_username = models.CharField("确认（不予确认）人", max_length=150, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField("不予确认理由", max_length=500, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ("applied_at", "id")
+        constraints = (
+            models.UniqueConstraint(fields=("section", "organisation_id"), name="tendering_registration_once"),
+        )
+
+    def __str__(self) -> str:
+        return f"registration {self.uuid}"

@@ -9,6 +9,10 @@ The rule is kept here, in the data-access layer, for every page and API alike:
   every caller before the deadline, admits the tenderer, its agency, centre staff and regulators
   after it, and writes an audit entry for every call, admitted or refused;
 - ``document_obtain_status`` tells a bidder its own record and nothing about anyone else;
+- who registered to bid in a land or property section (竞买申请) is kept the same way:
+  ``registrations_for`` is its gatekeeper, ``registration_status`` the bidder's own record, and
+  ``registration_get`` opens one registration by its reference for its own bidder and the centre's
+  staff (who act on the bank's confirmation quoting it), audited for staff;
 - question askers are never shown to anyone but the asker; objectors are hidden until the
   deadline, like document holders;
 - nothing here returns a count of holders, askers or objectors before the deadline.
@@ -40,6 +44,7 @@ from zhengwu.contexts.tendering.models import (
     Objection,
     Project,
     Question,
+    Registration,
     Section,
 )
 from zhengwu.contexts.tendering.services.common import OPENING_KINDS, project_manages, ruleset_current, ruleset_of
@@ -493,3 +498,116 @@ def objections_for(*, section: Section, by: Actor) -> list[ObjectionView]:
 def section_status_label(*, status: str) -> str:
     """The Chinese label of a section status (unknown values come back as they are)."""
     return SECTION_STATUS_LABELS.get(status, status)
+
+
+# --- who registered to bid in a land or property section (SECRET until the bid deadline) --------
+
+
+@dataclasses.dataclass(frozen=True)
+class RegistrationRow:
+    """One registration (竞买申请) as shown after the deadline."""
+
+    uuid: uuid_lib.UUID
+    organisation_id: int
+    organisation_name: str
+    organisation_uscc: str
+    applied_at: dt.datetime
+    deposit_required_fen: int
+    deposit_paid_fen: int
+    deposit_paid_at: dt.datetime | None
+    status: str
+    reason: str
+
+
+def registration_deadline_for(*, section: Section) -> dt.datetime | None:
+    """When applications and deposits close for ``section`` (public: the notice states it).
+
+    None for a section without registration (tenders, procurement) or without a bid deadline yet.
+    """
+    if section.bid_deadline is None:
+        return None
+    ruleset = ruleset_of(section)
+    if ruleset.registration is None:
+        return None
+    return rules.registration_deadline(ruleset=ruleset, bid_deadline=section.bid_deadline, calendar=calendar_get())
+
+
+def registrations_visible(*, section: Section, by: Actor) -> bool:
+    """Whether ``registrations_for`` would admit ``by`` now (no audit entry; for showing a link)."""
+    if not section_deadline_passed(section=section):
+        return False
+    return project_manages(section.project, by) or _oversees(by)
+
+
+def registrations_for(*, section: Section, by: Actor) -> list[RegistrationRow]:
+    """Who registered to bid in the section — the gatekeeper of the secret list.
+
+    Before the bid deadline: ``PermissionDenied`` for every caller, whatever the role. After it:
+    the project's tenderer (出让人/转让方) and agency, centre staff and regulators; nobody else. Every
+    call is audited (``tendering.registrations.view`` or ``tendering.registrations.view_denied``).
+    """
+    passed = section_deadline_passed(section=section)
+    allowed = passed and (project_manages(section.project, by) or _oversees(by))
+    if not allowed:
+        audit_append(
+            actor=by,
+            action="tendering.registrations.view_denied",
+            object_type="tendering.section",
+            object_id=section.code,
+            after={"deadline_passed": passed},
+        )
+        if not passed:
+            raise PermissionDenied("截止时间前，竞买申请人的名称和数量不得公开", code="registrations_secret")
+        raise PermissionDenied("无权查看竞买申请人名单", code="registrations_denied")
+    rows = [
+        RegistrationRow(
+            uuid=r.uuid,
+            organisation_id=r.organisation_id,
+            organisation_name=r.organisation_name,
+            organisation_uscc=r.organisation_uscc,
+            applied_at=r.applied_at,
+            deposit_required_fen=r.deposit_required_fen,
+            deposit_paid_fen=r.deposit_paid_fen,
+            deposit_paid_at=r.deposit_paid_at,
+            status=r.status,
+            reason=r.reason,
+        )
+        for r in Registration.objects.filter(section=section).order_by("applied_at", "id")
+    ]
+    audit_append(
+        actor=by,
+        action="tendering.registrations.view",
+        object_type="tendering.section",
+        object_id=section.code,
+        after={"count": len(rows)},
+    )
+    return rows
+
+
+def registration_status(*, section: Section, by: Actor) -> Registration | None:
+    """The caller's own organisation's registration for ``section``, or None. Nothing about others."""
+    if by.organisation_id is None or by.is_system:
+        return None
+    return Registration.objects.filter(section=section, organisation_id=by.organisation_id).first()
+
+
+def registration_get(*, uuid: str | uuid_lib.UUID, by: Actor) -> Registration:
+    """One registration by its reference, for its own bidder and for the centre's staff.
+
+    Staff need it before the deadline to record the bank's confirmation, which quotes the
+    reference; they learn the one registration they were given, never the list, and each look is
+    audited (``tendering.registration.view``). Anyone else gets NotFound, as if it did not exist.
+    """
+    found = Registration.objects.select_related("section__project").filter(uuid=_uuid(uuid, what="竞买申请")).first()
+    if found is not None and not by.is_system:
+        if by.organisation_id is not None and found.organisation_id == by.organisation_id:
+            return found
+        if by.has_role(Role.CENTRE_STAFF):
+            audit_append(
+                actor=by,
+                action="tendering.registration.view",
+                object_type="tendering.registration",
+                object_id=str(found.uuid),
+            )
+            return found
+    raise NotFound("竞买申请不存在", code="registration_not_found", detail={"id": str(uuid)[:64]})

@@ -222,6 +222,25 @@ class ObjectionRule:
     source: Source = "law"
 
 
+@dataclass(frozen=True)
+class RegistrationRule:
+    """Bidding registration (竞买申请) and its deposit (竞买保证金): land 招拍挂 and property listings.
+
+    Applications open at ``opens`` (the notice's publication, or the start of the listing) and
+    close ``close_before`` before the bid deadline (the end of the listing or of the disclosure
+    period), at the same time of day as the deadline. The gap leaves the centre time to see the
+    bank's confirmation of the deposit before the listing ends (国土资源部令第39号: applications are
+    accepted until the time the notice states, which is set before the listing's end for that
+    reason). The deposit must be received in full before the same instant.
+    """
+
+    close_before: Period
+    close_article: str
+    deposit_article: str
+    opens: Literal["notice", "activity_start"] = "notice"
+    source: Source = "gk"
+
+
 class InsufficientOutcome(StrEnum):
     RETENDER = "retender"  # 重新招标/重新组织采购
     RELIST = "relist"  # 重新挂牌/延期或重新披露
@@ -310,6 +329,8 @@ class RuleSet:
     invitees_min: Count | None = None
     competition_min: Count | None = None  # qualified buyers from which an open price contest is due
     opening_at_deadline: Citation | None = None  # opening at the very instant of the bid deadline
+    # Land and property: who may bid registers first and pays a deposit (None: no registration).
+    registration: RegistrationRule | None = None
 
     notice_approval_roles: tuple[str, ...] = (Role.CENTRE_STAFF.value,)
     # Platform policy (unverified as law, configurable): deadlines and openings fall on working

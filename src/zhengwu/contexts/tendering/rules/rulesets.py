@@ -15,6 +15,7 @@ from zhengwu.contexts.tendering.rules.model import (
     MOF_87,
     MOF_110,
     MOF_214,
+    PLATFORM,
     SASAC_32,
     ZBF,
     ZBTL,
@@ -26,6 +27,7 @@ from zhengwu.contexts.tendering.rules.model import (
     ObjectionKind,
     ObjectionRule,
     Procedure,
+    RegistrationRule,
     RuleSet,
     SectionStatus,
     _cal,
@@ -207,6 +209,27 @@ def _procurement_tender(procedure: Procedure, *, title: str, notice_title: str, 
 
 _PROCUREMENT_EFFECTIVE = dt.date(2015, 3, 1)
 
+# 竞买申请 and 竞买保证金 (land). The notice states the application period and the deposit (39号令
+# 第九条 lists them among its contents [GK]); applications and deposits are accepted from the
+# notice's publication until a time the notice fixes before the listing ends, so that the
+# centre can see the bank's confirmation of the deposit and confirm the bidder in time (39号令
+# 第十六条 (挂牌) [GK: article and wording unverified]). How long before is not fixed by the rule:
+# the platform's default is 2 working days before the deadline, a configurable platform policy.
+_LAND_REGISTRATION = RegistrationRule(
+    close_before=_work(2),
+    close_article=f"{MLR_39}第九条、第十六条；{PLATFORM}（截止前2个工作日）",
+    deposit_article=f"{MLR_39}第九条、第十六条",
+    source="gk",
+)
+# 意向受让方 registration and 交易保证金 during the disclosure period (32号令 [GK: article numbers
+# unverified]); the same platform default of 2 working days before the disclosure ends.
+_PROPERTY_REGISTRATION = RegistrationRule(
+    close_before=_work(2),
+    close_article=f"{SASAC_32}第十五条；{PLATFORM}（截止前2个工作日）",
+    deposit_article=f"{SASAC_32}第十五条",
+    source="gk",
+)
+
 _RULESETS: tuple[RuleSet, ...] = (
     _construction(
         Procedure.CONSTRUCTION_OPEN,
@@ -364,6 +387,7 @@ _RULESETS: tuple[RuleSet, ...] = (
         # 投标人少于三人的，出让人应当终止招标活动（重新招标） [GK]
         bids_min=Count(3, f"{MLR_39}第十三条", source="gk"),
         bids_insufficient=InsufficientOutcome.RETENDER,
+        registration=_LAND_REGISTRATION,
         skippable_statuses=_SKIP_CANDIDATES,
     ),
     RuleSet(
@@ -377,6 +401,7 @@ _RULESETS: tuple[RuleSet, ...] = (
         # 竞买人不足三人的，主持人应当终止拍卖 [GK]
         bids_min=Count(3, f"{MLR_39}第十五条", source="gk"),
         bids_insufficient=InsufficientOutcome.TERMINATE,
+        registration=_LAND_REGISTRATION,
         skippable_statuses=_SKIP_EVALUATION,
     ),
     RuleSet(
@@ -393,6 +418,7 @@ _RULESETS: tuple[RuleSet, ...] = (
         # A single bidder at or above the reserve price wins; none ⇒ 不成交, listed again [GK]
         bids_min=Count(1, f"{MLR_39}第二十条", source="gk"),
         bids_insufficient=InsufficientOutcome.RELIST,
+        registration=_LAND_REGISTRATION,
         skippable_statuses=_SKIP_EVALUATION,
     ),
     RuleSet(
@@ -411,6 +437,7 @@ _RULESETS: tuple[RuleSet, ...] = (
         bids_insufficient=InsufficientOutcome.RELIST,
         # 征集产生的受让方为两个以上的，转让应当采用公开竞价的交易方式
         competition_min=Count(2, f"{GZF}第五十四条第二款"),
+        registration=_PROPERTY_REGISTRATION,
         skippable_statuses=_SKIP_EVALUATION,
     ),
 )

@@ -68,6 +68,10 @@ def rules_table(*, ruleset: RuleSet) -> list[dict[str, str]]:
     if ruleset.competition_min is not None:
         item = ruleset.competition_min
         add("公开竞价", f"合格受让方≥{item.value}", item.article, item.source)
+    if ruleset.registration is not None:
+        reg = ruleset.registration
+        add("竞买申请截止", f"截止时间前{reg.close_before.label()}", reg.close_article, reg.source)
+        add("竞买保证金到账", "竞买申请截止前足额到账", reg.deposit_article, reg.source)
     if ruleset.opening_at_deadline is not None:
         cited = ruleset.opening_at_deadline
         add("开标时间", "与投标截止时间同一时间", cited.article, cited.source)

@@ -1,4 +1,5 @@
-"""Writes of the tendering context: projects, sections, notices, documents, enquiries, lifecycle.
+"""Writes of the tendering context: projects, sections, notices, documents, enquiries, registration,
+lifecycle.
 
 Every service takes keyword arguments and ``by: Actor``, checks permission first, then changes
 the data in one transaction, publishes its events to the outbox and appends one audit entry as
@@ -18,11 +19,18 @@ from zhengwu.contexts.tendering.services.notices import (
     notice_revise,
 )
 from zhengwu.contexts.tendering.services.projects import project_register, section_add
+from zhengwu.contexts.tendering.services.registration import (
+    deposit_record,
+    registration_apply,
+    registration_confirm,
+    registration_refuse,
+)
 from zhengwu.contexts.tendering.services.termination import tender_terminate
 from zhengwu.contexts.tendering.services.transitions import section_close_bidding, section_transition
 
 __all__ = [
     "answer_publish",
+    "deposit_record",
     "document_obtain",
     "document_upload",
     "notice_approve",
@@ -33,6 +41,9 @@ __all__ = [
     "objection_reply",
     "project_register",
     "question_ask",
+    "registration_apply",
+    "registration_confirm",
+    "registration_refuse",
     "section_add",
     "section_close_bidding",
     "section_transition",
