@@ -10,7 +10,10 @@ yuan strings (``*_yuan``); instants are ISO 8601 with the Beijing offset.
 
 Secrecy: no response here carries who obtained the documents, asked a question or filed an
 objection, except a bidder's own obtain status. The list of holders is read only through the
-audited gatekeeper ``selectors.document_obtainers_for``.
+audited gatekeeper ``selectors.document_obtainers_for``. Bidding registration (竞买申请) in land
+and property sections is kept the same way: a bidder reads its own registration, one registration
+is opened by its reference only by its own bidder and centre staff (``registration_get``, audited
+for staff), and the list only through the audited gatekeeper ``selectors.registrations_for``.
 """
 
 from __future__ import annotations
@@ -27,9 +30,10 @@ from ninja.security import django_auth
 
 from zhengwu.contexts.identity.selectors import actor_for
 from zhengwu.contexts.tendering import rules, selectors
-from zhengwu.contexts.tendering.models import Answer, Document, Notice, Project, Section
+from zhengwu.contexts.tendering.models import Answer, Document, Notice, Project, Registration, Section
 from zhengwu.contexts.tendering.services import (
     answer_publish,
+    deposit_record,
     document_obtain,
     document_upload,
     notice_approve,
@@ -40,6 +44,9 @@ from zhengwu.contexts.tendering.services import (
     objection_reply,
     project_register,
     question_ask,
+    registration_apply,
+    registration_confirm,
+    registration_refuse,
     section_add,
     tender_terminate,
 )
@@ -300,6 +307,61 @@ class ObtainerOut(Schema):
     amount_yuan: str
 
 
+class RegistrationOut(Schema):
+    """One registration, for its own bidder or centre staff (``registration_get``) only."""
+
+    uuid: uuid_lib.UUID
+    section_code: str
+    organisation_name: str
+    organisation_uscc: str
+    applied_at: dt.datetime
+    deposit_required_fen: int
+    deposit_required_yuan: str
+    deposit_paid_fen: int
+    deposit_paid_yuan: str
+    deposit_paid_at: dt.datetime | None
+    status: str
+    reason: str
+    decided_at: dt.datetime | None
+    version: int
+
+
+class RegistrationStatusOut(Schema):
+    """A section's registration terms and the caller's own registration; nothing about anyone else."""
+
+    section_code: str
+    # False for construction tenders and government procurement: they have no registration.
+    applicable: bool
+    registration_deadline: dt.datetime | None
+    deposit_required_fen: int | None
+    deposit_required_yuan: str | None
+    registration: RegistrationOut | None
+
+
+class RegistrationRowOut(Schema):
+    uuid: uuid_lib.UUID
+    organisation_name: str
+    organisation_uscc: str
+    applied_at: dt.datetime
+    deposit_required_fen: int
+    deposit_required_yuan: str
+    deposit_paid_fen: int
+    deposit_paid_yuan: str
+    deposit_paid_at: dt.datetime | None
+    status: str
+    reason: str
+
+
+class DepositIn(Schema):
+    paid_yuan: str
+    # ISO 8601 with its offset (a naive time is refused: ``datetime_naive``).
+    paid_at: dt.datetime
+
+
+class RefuseIn(Schema):
+    reason: str
+
+
 class QuestionIn(Schema):
     text: str
 
@@ -523,6 +585,48 @@ def _obtain_out(section: Section, by: Actor) -> ObtainOut:
         amount_fen=obtain.amount_fen,
         amount_yuan=_yuan(obtain.amount_fen),
         documents=[d.uuid for d in obtain.documents.order_by("uploaded_at", "id")],
+    )
+
+
+def _registration_out(registration: Registration) -> RegistrationOut:
+    return RegistrationOut(
+        uuid=registration.uuid,
+        section_code=registration.section.code,
+        organisation_name=registration.organisation_name,
+        organisation_uscc=registration.organisation_uscc,
+        applied_at=registration.applied_at.astimezone(CHINA_TZ),
+        deposit_required_fen=registration.deposit_required_fen,
+        deposit_required_yuan=_yuan(registration.deposit_required_fen),
+        deposit_paid_fen=registration.deposit_paid_fen,
+        deposit_paid_yuan=_yuan(registration.deposit_paid_fen),
+        deposit_paid_at=_local(registration.deposit_paid_at),
+        status=registration.status,
+        reason=registration.reason,
+        decided_at=_local(registration.decided_at),
+        version=registration.version,
+    )
+
+
+def _registers(section: Section) -> bool:
+    """Whether the section's procedure has registration (land and property) under its pinned rule set."""
+    project = section.project
+    if section.ruleset_version:
+        ruleset = rules.ruleset_get(procedure=project.procedure, version=section.ruleset_version)
+    else:
+        ruleset = rules.ruleset_for(procedure=project.procedure, on=clock_now().astimezone(CHINA_TZ).date())
+    return ruleset.registration is not None
+
+
+def _registration_status_out(section: Section, by: Actor) -> RegistrationStatusOut:
+    applicable = _registers(section)
+    registration = selectors.registration_status(section=section, by=by)
+    return RegistrationStatusOut(
+        section_code=section.code,
+        applicable=applicable,
+        registration_deadline=_local(selectors.registration_deadline_for(section=section)),
+        deposit_required_fen=section.bid_security_fen if applicable else None,
+        deposit_required_yuan=_yuan(section.bid_security_fen) if applicable else None,
+        registration=_registration_out(registration) if registration is not None else None,
     )
 
 
@@ -815,6 +919,79 @@ def router_build(*, platform: str) -> Router | None:
             )
             for r in rows
         ]
+
+    # -- bidding registration (竞买申请) in land and property sections -----------------------------
+
+    @router.post(
+        "/sections/{code}/registration", response={201: RegistrationStatusOut}, summary="Apply to bid (竞买申请)"
+    )
+    def registration_create(request: HttpRequest, code: str) -> Status[RegistrationStatusOut]:
+        """For the caller's organisation, within the registration window (idempotent: applying
+        again returns the first record). Construction and procurement: ``registration_not_applicable``."""
+        actor = _actor(request)
+        section = _section_by_code(code)
+        registration_apply(section=section, by=actor)
+        return Status(201, _registration_status_out(section, actor))
+
+    @router.get("/sections/{code}/registration", response=RegistrationStatusOut, summary="My own registration")
+    def registration_own(request: HttpRequest, code: str) -> RegistrationStatusOut:
+        """The section's registration deadline and deposit, and the caller's own registration, if any."""
+        actor = _actor(request)
+        return _registration_status_out(_section_by_code(code), actor)
+
+    @router.get(
+        "/sections/{code}/registrations",
+        response=list[RegistrationRowOut],
+        summary="Who registered (after the deadline)",
+    )
+    def registrations_list(request: HttpRequest, code: str) -> list[RegistrationRowOut]:
+        """Secret until the bid deadline for everyone (403 ``registrations_secret``); afterwards for the
+        tenderer, its agency, centre staff and regulators. Every call is audited."""
+        actor = _actor(request)
+        rows = selectors.registrations_for(section=_section_by_code(code), by=actor)
+        return [
+            RegistrationRowOut(
+                uuid=r.uuid,
+                organisation_name=r.organisation_name,
+                organisation_uscc=r.organisation_uscc,
+                applied_at=r.applied_at.astimezone(CHINA_TZ),
+                deposit_required_fen=r.deposit_required_fen,
+                deposit_required_yuan=_yuan(r.deposit_required_fen),
+                deposit_paid_fen=r.deposit_paid_fen,
+                deposit_paid_yuan=_yuan(r.deposit_paid_fen),
+                deposit_paid_at=_local(r.deposit_paid_at),
+                status=r.status,
+                reason=r.reason,
+            )
+            for r in rows
+        ]
+
+    @router.get("/registrations/{uuid}", response=RegistrationOut, summary="One registration by its reference")
+    def registration_detail(request: HttpRequest, uuid: str) -> RegistrationOut:
+        """Its own bidder and centre staff (audited); anyone else gets 404 ``registration_not_found``."""
+        return _registration_out(selectors.registration_get(uuid=uuid, by=_actor(request)))
+
+    @router.post("/registrations/{uuid}/deposit", response=RegistrationOut, summary="Record the deposit received")
+    def registration_deposit(request: HttpRequest, uuid: str, payload: DepositIn) -> RegistrationOut:
+        """Centre staff record the bank's confirmation: the total received (yuan) and when it was reached."""
+        actor = _actor(request)
+        registration = selectors.registration_get(uuid=uuid, by=actor)
+        return _registration_out(
+            deposit_record(registration=registration, paid_yuan=payload.paid_yuan, paid_at=payload.paid_at, by=actor)
+        )
+
+    @router.post("/registrations/{uuid}/confirm", response=RegistrationOut, summary="Confirm the registration")
+    def registration_confirm_endpoint(request: HttpRequest, uuid: str) -> RegistrationOut:
+        """Centre staff, only when the full deposit arrived before the registration deadline."""
+        actor = _actor(request)
+        registration = selectors.registration_get(uuid=uuid, by=actor)
+        return _registration_out(registration_confirm(registration=registration, by=actor))
+
+    @router.post("/registrations/{uuid}/refuse", response=RegistrationOut, summary="Refuse the registration")
+    def registration_refuse_endpoint(request: HttpRequest, uuid: str, payload: RefuseIn) -> RegistrationOut:
+        actor = _actor(request)
+        registration = selectors.registration_get(uuid=uuid, by=actor)
+        return _registration_out(registration_refuse(registration=registration, reason=payload.reason, by=actor))
 
     # -- enquiries and objections -----------------------------------------------------------------
 

@@ -167,3 +167,13 @@ class ObjectionForm(forms.Form):
     def __init__(self, *args: Any, kinds: Sequence[str] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _choice_field(self, "kind").choices = [(k, rules.OBJECTION_KIND_LABELS.get(k, k)) for k in kinds]
+
+
+class DepositForm(forms.Form):
+    # Text, not a decimal field: the service says precisely what is wrong with "12.345" or "abc".
+    paid_yuan = forms.CharField(label=_("Deposit received (yuan)"), max_length=40)
+    paid_at = ChinaDateTimeField(label=_("Received at (Beijing time)"))
+
+
+class RefuseForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))

@@ -82,13 +82,22 @@ def section_summary(section: Section) -> dict[str, Any]:
 
 def next_check_for(section: Section) -> dt.datetime | None:
     """When the scheduler must next look at ``section`` (None: no move depends on time)."""
+    if section.suspended_at is not None:
+        # Suspended by an objection: nothing falls due until the answer lifts it (which sets this again).
+        return None
     if section.status == rules.SectionStatus.ACCEPTING_BIDS:
         return section.bid_deadline
     return None
 
 
 def due_transition(section: Section, *, now: dt.datetime) -> tuple[str, str] | None:
-    """The move that is due for ``section`` at ``now`` as ``(target, reason)``, or None."""
+    """The move that is due for ``section`` at ``now`` as ``(target, reason)``, or None.
+
+    None while the section is suspended by an objection: bids do not close and nothing opens
+    before the answer (招标投标法实施条例 第二十二条: 作出答复前，应当暂停招标投标活动).
+    """
+    if section.suspended_at is not None:
+        return None
     if (
         section.status == rules.SectionStatus.ACCEPTING_BIDS
         and section.bid_deadline is not None

@@ -158,6 +158,9 @@ class Section(_FrozenFields):
     # Set by the bidding context when bidding closes; None until then.
     bid_count = models.PositiveIntegerField(null=True, blank=True)
     status_reason = models.CharField(max_length=200, blank=True)
+    # Set while an objection that suspends the tender is unanswered (招标条例 第二十二条、第五十四条):
+    # since when the tender activity stands still. None: not suspended.
+    suspended_at = models.DateTimeField("暂停招标投标活动时间", null=True, blank=True)
     created_at = models.DateTimeField()
     version = models.PositiveIntegerField(default=1)
 
@@ -397,6 +400,8 @@ class Objection(models.Model):
     filed_by_user_id = models.BigIntegerField(null=True, blank=True)
     filed_at = models.DateTimeField()
     reply_due = models.DateTimeField("答复期限")
+    # Whether the tender stands still until this objection is answered (the rule at filing time).
+    suspends = models.BooleanField("答复前暂停招标投标活动", default=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     reply = models.TextField("答复", blank=True)
     replied_at = models.DateTimeField(null=True, blank=True)

@@ -22,10 +22,17 @@ urlpatterns = [
     ),
     path("projects/<str:code>/terminate/", views.terminate_view, name="terminate"),
     path("sections/<str:section_code>/obtainers/", views.obtainers_view, name="obtainers"),
+    path("sections/<str:section_code>/registrations/", views.registrations_view, name="registrations"),
+    # Bidding registration (竞买申请): its own bidder, and centre staff acting on the bank's word.
+    path("registrations/<str:registration_id>/", views.registration_detail, name="registration_detail"),
+    path("registrations/<str:registration_id>/deposit/", views.registration_deposit_view, name="registration_deposit"),
+    path("registrations/<str:registration_id>/confirm/", views.registration_confirm_view, name="registration_confirm"),
+    path("registrations/<str:registration_id>/refuse/", views.registration_refuse_view, name="registration_refuse"),
     # Bidders.
     path("tenders/", views.tender_list, name="tender_list"),
     path("tenders/<str:section_code>/", views.tender_detail, name="tender_detail"),
     path("tenders/<str:section_code>/obtain/", views.tender_obtain, name="tender_obtain"),
+    path("tenders/<str:section_code>/register/", views.tender_register, name="tender_register"),
     path("tenders/<str:section_code>/questions/", views.tender_ask, name="tender_ask"),
     path("tenders/<str:section_code>/objections/", views.tender_object, name="tender_object"),
     path("documents/<str:document_id>/", views.document_download_view, name="document_download"),

@@ -29,17 +29,19 @@ from zhengwu.contexts.tendering import codes, rules, selectors, services
 from zhengwu.contexts.tendering.forms import (
     AnswerForm,
     ApproveForm,
+    DepositForm,
     DocumentForm,
     NoticeForm,
     ObjectionForm,
     ProjectForm,
     QuestionForm,
+    RefuseForm,
     ReplyForm,
     SectionForm,
     TerminateForm,
 )
 from zhengwu.contexts.tendering.lifecycle import violation_error
-from zhengwu.contexts.tendering.models import TRADE_TYPE_LABELS, Document, Notice, Project, Section
+from zhengwu.contexts.tendering.models import TRADE_TYPE_LABELS, Document, Notice, Project, Registration, Section
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import CHINA_TZ, clock_now
 from zhengwu.kernel.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied, ZhengwuError
@@ -398,6 +400,7 @@ def _project_context(request: HttpRequest, actor: Actor, project: Project, **bou
                     for o in selectors.objections_for(section=section, by=actor)
                 ],
                 "obtainers_visible": selectors.obtainers_visible(section=section, by=actor),
+                "registrations_visible": selectors.registrations_visible(section=section, by=actor),
                 "answer_form": bound.get(f"answer_{section.code}") or AnswerForm(questions=open_questions),
                 "accepting": section.status == rules.SectionStatus.ACCEPTING_BIDS,
             }
@@ -814,6 +817,7 @@ def _tender_context(request: HttpRequest, actor: Actor, section: Section, **boun
         and clock_now() < section.bid_deadline,
         "manages": selectors.can_manage(project=project, by=actor),
         "obtainers_visible": selectors.obtainers_visible(section=section, by=actor),
+        **_registration_context(section, actor, ruleset),
         "question_form": bound.get("question_form") or QuestionForm(),
         "objection_form": bound.get("objection_form") or ObjectionForm(kinds=kinds),
         "error": bound.get("error"),
@@ -914,4 +918,188 @@ def document_download_view(request: HttpRequest, document_id: str) -> HttpRespon
         as_attachment=True,
         filename=document.name,
         content_type=document.content_type or "application/octet-stream",
+    )
+
+
+# --- bidding registration (竞买申请) in land and property sections ---------------------------------
+#
+# Who registered is secret until the bid deadline: a bidder sees its own registration only
+# (``registration_status``), one registration is opened by its reference only through
+# ``registration_get`` (its own bidder, or centre staff acting on the bank's confirmation), and
+# the list only through the audited gatekeeper ``registrations_for``.
+
+
+def _registration_context(section: Section, actor: Actor, ruleset: rules.RuleSet | None) -> dict[str, Any]:
+    """What the tender page shows of registration: nothing at all for tenders and procurement."""
+    if ruleset is None or ruleset.registration is None:
+        return {"registers": False}
+    try:
+        deadline = selectors.registration_deadline_for(section=section)
+        problem = ""
+    except ZhengwuError as exc:
+        deadline, problem = None, _calendar_problem(exc)
+    registration = selectors.registration_status(section=section, by=actor)
+    return {
+        "registers": True,
+        "registration_deadline": _local(deadline),
+        "registration_problem": problem,
+        # The button is offered while the window is open by server time; the service decides anyway.
+        "registration_open": deadline is not None
+        and section.status == rules.SectionStatus.ACCEPTING_BIDS
+        and clock_now() < deadline,
+        "registration": registration,
+        "registration_paid": _yuan(registration.deposit_paid_fen) if registration else "",
+        "registration_status_label": registration.get_status_display() if registration else "",
+    }
+
+
+@require_POST
+@roles_required(*ANYONE)
+def tender_register(request: HttpRequest, section_code: str) -> HttpResponse:
+    def act(section: Section, actor: Actor, data: dict[str, Any]) -> str:
+        registration = services.registration_apply(section=section, by=actor)
+        return gettext(
+            "Your application to bid is registered. Quote the reference %(ref)s when paying the deposit "
+            "of %(amount)s yuan to the bank."
+        ) % {"ref": registration.uuid, "amount": _yuan(registration.deposit_required_fen)}
+
+    return _tender_act(request, section_code, form_key="register_form", form=ApproveForm({}), act=act)
+
+
+def _registration_page(
+    request: HttpRequest, actor: Actor, registration: Registration, *, status: int = 200, **bound: Any
+) -> HttpResponse:
+    section = registration.section
+    try:
+        deadline = selectors.registration_deadline_for(section=section)
+        problem = ""
+    except ZhengwuError as exc:
+        deadline, problem = None, _calendar_problem(exc)
+    staff = actor.has_role(Role.CENTRE_STAFF)
+    context = {
+        "registration": registration,
+        "section": section,
+        "project": section.project,
+        "status_label": registration.get_status_display(),
+        "required": _yuan(registration.deposit_required_fen),
+        "paid": _yuan(registration.deposit_paid_fen),
+        "paid_at": _local(registration.deposit_paid_at),
+        "applied_at": _local(registration.applied_at),
+        "decided_at": _local(registration.decided_at),
+        "registration_deadline": _local(deadline),
+        "registration_problem": problem,
+        "can_decide": staff and registration.status == Registration.Status.APPLIED,
+        "deposit_form": bound.get("deposit_form") or DepositForm(),
+        "refuse_form": bound.get("refuse_form") or RefuseForm(),
+        "error": bound.get("error"),
+    }
+    return render(request, "tendering/registration.html", context, status=status)
+
+
+def _registration_for(request: HttpRequest, registration_id: str) -> tuple[Actor, Registration | ZhengwuError]:
+    """The actor and the registration ``registration_get`` admits, or its refusal (never who else registered)."""
+    actor = _actor(request)
+    try:
+        return actor, selectors.registration_get(uuid=registration_id, by=actor)
+    except ZhengwuError as exc:
+        return actor, exc
+
+
+@require_GET
+@roles_required(*ANYONE)
+def registration_detail(request: HttpRequest, registration_id: str) -> HttpResponse:
+    """One registration by its reference: its own bidder, or centre staff (404 page for anyone else)."""
+    actor, found = _registration_for(request, registration_id)
+    if isinstance(found, ZhengwuError):
+        return render(request, "tendering/refused.html", {"error": found}, status=_status(found))
+    return _registration_page(request, actor, found)
+
+
+def _registration_act(
+    request: HttpRequest,
+    registration_id: str,
+    *,
+    form_key: str,
+    form: Any,
+    act: Callable[[Registration, Actor, dict[str, Any]], str],
+) -> HttpResponse:
+    """Run one staff action of the registration page: shape check, service call, then redirect or the refusal."""
+    actor, found = _registration_for(request, registration_id)
+    if isinstance(found, ZhengwuError):
+        return render(request, "tendering/refused.html", {"error": found}, status=_status(found))
+    if not form.is_valid():
+        error = InvalidInput(gettext("Please correct the fields marked below."), code="form_invalid")
+        return _registration_page(request, actor, found, status=400, **{form_key: form, "error": error})
+    try:
+        done = act(found, actor, form.cleaned_data)
+    except ZhengwuError as exc:
+        # Re-read: the page shows the registration as it is, unchanged by the refused act.
+        current = selectors.registration_get(uuid=found.uuid, by=actor)
+        return _registration_page(request, actor, current, status=_status(exc), **{form_key: form, "error": exc})
+    messages.success(request, done)
+    return HttpResponseRedirect(_url(request, "registration_detail", str(found.uuid)))
+
+
+@require_POST
+@roles_required(Role.CENTRE_STAFF)
+def registration_deposit_view(request: HttpRequest, registration_id: str) -> HttpResponse:
+    def act(registration: Registration, actor: Actor, data: dict[str, Any]) -> str:
+        recorded = services.deposit_record(
+            registration=registration, paid_yuan=data["paid_yuan"], paid_at=data["paid_at"], by=actor
+        )
+        return gettext("Deposit of %(amount)s yuan received at %(at)s recorded.") % {
+            "amount": _yuan(recorded.deposit_paid_fen),
+            "at": _local(recorded.deposit_paid_at),
+        }
+
+    return _registration_act(request, registration_id, form_key="deposit_form", form=DepositForm(request.POST), act=act)
+
+
+@require_POST
+@roles_required(Role.CENTRE_STAFF)
+def registration_confirm_view(request: HttpRequest, registration_id: str) -> HttpResponse:
+    def act(registration: Registration, actor: Actor, data: dict[str, Any]) -> str:
+        services.registration_confirm(registration=registration, by=actor)
+        return gettext("The bidder's registration is confirmed.")
+
+    return _registration_act(request, registration_id, form_key="confirm_form", form=ApproveForm({}), act=act)
+
+
+@require_POST
+@roles_required(Role.CENTRE_STAFF)
+def registration_refuse_view(request: HttpRequest, registration_id: str) -> HttpResponse:
+    def act(registration: Registration, actor: Actor, data: dict[str, Any]) -> str:
+        services.registration_refuse(registration=registration, reason=data["reason"], by=actor)
+        return gettext("The registration was refused.")
+
+    return _registration_act(request, registration_id, form_key="refuse_form", form=RefuseForm(request.POST), act=act)
+
+
+@require_GET
+@roles_required(*ANYONE)
+def registrations_view(request: HttpRequest, section_code: str) -> HttpResponse:
+    """Who registered to bid, through ``registrations_for`` only (403 before the deadline)."""
+    actor = _actor(request)
+    section = _section_by_code(section_code)
+    try:
+        rows = selectors.registrations_for(section=section, by=actor)
+    except ZhengwuError as exc:
+        return render(request, "tendering/registrations.html", {"section": section, "error": exc}, status=_status(exc))
+    return render(
+        request,
+        "tendering/registrations.html",
+        {
+            "section": section,
+            "rows": [
+                {
+                    "row": r,
+                    "required": _yuan(r.deposit_required_fen),
+                    "paid": _yuan(r.deposit_paid_fen),
+                    "paid_at": _local(r.deposit_paid_at),
+                    "applied_at": _local(r.applied_at),
+                    "status_label": Registration.Status(r.status).label,
+                }
+                for r in rows
+            ],
+        },
     )

@@ -13,7 +13,7 @@ from zhengwu.contexts.tendering.lifecycle import iso, next_check_for, violation_
 from zhengwu.contexts.tendering.models import Document, Notice, Project, Section
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import CHINA_TZ, clock_now
-from zhengwu.kernel.errors import InvalidInput, PermissionDenied
+from zhengwu.kernel.errors import Conflict, InvalidInput, PermissionDenied
 from zhengwu.kernel.money import money_to_fen
 
 # People who run a tender: the tenderer (招标人/采购人/出让人) for its own projects and the agency
@@ -133,6 +133,17 @@ def aware_required(value: dt.datetime | None, *, field: str) -> dt.datetime | No
 def section_locked(section: Section) -> Section:
     """The section's row, locked until commit and fresh from the database."""
     return Section.objects.select_for_update(of=("self",)).select_related("project").get(pk=section.pk)
+
+
+def suspension_check(section: Section) -> None:
+    """Refuse an act of the tender while an objection suspends it (招标投标法实施条例 第二十二条、第五十四条)."""
+    if section.suspended_at is None:
+        return
+    raise Conflict(
+        "该标段因异议尚未答复，招标投标活动已暂停（《招标投标法实施条例》第二十二条），请待招标人答复后再办理",
+        code="section_suspended",
+        detail={"section": section.code, "suspended_at": iso(section.suspended_at)},
+    )
 
 
 # --- notices, shared by the services that publish them ---------------------------------------

@@ -23,7 +23,7 @@ from zhengwu.contexts.tendering import rules
 from zhengwu.contexts.tendering.lifecycle import iso
 from zhengwu.contexts.tendering.models import Answer, AnswerDelivery, Document, DocumentObtain, Project, Section
 from zhengwu.contexts.tendering.services._holders import holder_obtains
-from zhengwu.contexts.tendering.services.common import BEFORE_DEADLINE_STATUSES, require_manager
+from zhengwu.contexts.tendering.services.common import BEFORE_DEADLINE_STATUSES, require_manager, suspension_check
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import clock_now
 from zhengwu.kernel.errors import Conflict, InvalidInput, PermissionDenied
@@ -229,6 +229,9 @@ def document_obtain(*, section: Section, by: Actor) -> DocumentObtain:
 def _obtain_window_check(section: Section, now: dt.datetime) -> None:
     if section.status == rules.SectionStatus.DRAFT or section.published_at is None:
         raise Conflict("该标段尚未发布公告", code="section_not_published", detail={"section": section.code})
+    # Before the deadline checks: a deadline that passed while suspended is moved when the answer
+    # lifts the suspension, so "suspended" is the true reason.
+    suspension_check(section)
     if section.bid_deadline is not None and now >= section.bid_deadline:
         raise Conflict(
             "投标截止时间已过，不能再获取招标文件",

@@ -15,7 +15,7 @@ from django.db import transaction
 
 from zhengwu.contexts.identity.roles import Role
 from zhengwu.contexts.tendering import rules
-from zhengwu.contexts.tendering.lifecycle import iso, section_summary, violation_error
+from zhengwu.contexts.tendering.lifecycle import iso, next_check_for, section_summary, violation_error
 from zhengwu.contexts.tendering.models import (
     Answer,
     AnswerDelivery,
@@ -27,12 +27,14 @@ from zhengwu.contexts.tendering.models import (
 )
 from zhengwu.contexts.tendering.services._holders import holder_org_ids
 from zhengwu.contexts.tendering.services.common import (
+    BEFORE_DEADLINE_STATUSES,
     deadline_move,
     notice_event,
     opening_notice_of,
     require_manager,
     ruleset_of,
     section_locked,
+    suspension_check,
     text_required,
 )
 from zhengwu.kernel.actor import Actor
@@ -83,6 +85,7 @@ def question_ask(*, section: Section, text: str, by: Actor) -> Question:
     now = clock_now()
     with transaction.atomic():
         locked = section_locked(section)
+        suspension_check(locked)
         _before_deadline(locked, now)
         question = Question.objects.create(
             section=locked,
@@ -104,6 +107,36 @@ def question_ask(*, section: Section, text: str, by: Actor) -> Question:
 
 def _local(instant: dt.datetime | None) -> str:
     return instant.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if instant else ""
+
+
+def _amendment_notice_create(
+    *, section: Section, body: str, extended: bool, affects_bid_preparation: bool, now: dt.datetime, by: Actor
+) -> Notice:
+    """A published amendment notice (澄清/修改公告) stating the locked section's deadline; no event yet."""
+    project = section.project
+    deadline_text = (
+        f"投标截止时间和开标时间顺延至{_local(section.bid_deadline)}。"
+        if extended
+        else f"投标截止时间不变，仍为{_local(section.bid_deadline)}。"
+    )
+    notice = Notice.objects.create(
+        project=project,
+        kind=Notice.Kind.AMENDMENT,
+        title=f"{project.name}{section.name}澄清/修改公告",
+        body=f"{body}\n\n{deadline_text}",
+        status=Notice.Status.PUBLISHED,
+        bid_deadline=section.bid_deadline,
+        opening_at=section.opening_at,
+        references=opening_notice_of(section),
+        affects_bid_preparation=affects_bid_preparation,
+        published_at=now,
+        published_by_username=by.username,
+        created_by_user_id=by.user_id,
+        created_by_username=by.username,
+        created_at=now,
+    )
+    notice.sections.set([section])
+    return notice
 
 
 def answer_publish(
@@ -149,29 +182,14 @@ def answer_publish(
             deadline_move(section=locked, new_deadline=required)
         notice: Notice | None = None
         if affects_bid_preparation or extended:
-            project = locked.project
-            deadline_text = (
-                f"投标截止时间和开标时间顺延至{_local(locked.bid_deadline)}。"
-                if extended
-                else f"投标截止时间不变，仍为{_local(locked.bid_deadline)}。"
-            )
-            notice = Notice.objects.create(
-                project=project,
-                kind=Notice.Kind.AMENDMENT,
-                title=f"{project.name}{locked.name}澄清/修改公告",
-                body=f"{body}\n\n{deadline_text}",
-                status=Notice.Status.PUBLISHED,
-                bid_deadline=locked.bid_deadline,
-                opening_at=locked.opening_at,
-                references=opening_notice_of(locked),
+            notice = _amendment_notice_create(
+                section=locked,
+                body=body,
+                extended=extended,
                 affects_bid_preparation=bool(affects_bid_preparation),
-                published_at=now,
-                published_by_username=by.username,
-                created_by_user_id=by.user_id,
-                created_by_username=by.username,
-                created_at=now,
+                now=now,
+                by=by,
             )
-            notice.sections.set([locked])
         answer = Answer.objects.create(
             section=locked,
             body=body,
@@ -255,23 +273,41 @@ def objection_file(*, section: Section, kind: str, text: str, by: Actor) -> Obje
             filed_by_user_id=by.user_id,
             filed_at=now,
             reply_due=reply_due,
+            suspends=rule.suspends,
         )
+        if rule.suspends and locked.suspended_at is None:
+            # 作出答复前，应当暂停招标投标活动 (实施条例 第二十二条; 第五十四条 for the result): the
+            # section stands still from now — no obtaining, no questions, no closing of bids or
+            # opening — until every suspending objection on it is answered. Further objections
+            # filed meanwhile keep it suspended; the first one's instant is kept.
+            locked.suspended_at = now
+            locked.next_check_at = next_check_for(locked)
+            locked.version += 1
+            locked.save(update_fields=["suspended_at", "next_check_at", "version"])
         audit_append(
             actor=by,
             action="tendering.objection.file",
             object_type="tendering.objection",
             object_id=str(objection.uuid),
-            after={"kind": kind, "text": text, "reply_due": iso(reply_due)},
+            after={"kind": kind, "text": text, "reply_due": iso(reply_due), "suspends": rule.suspends},
         )
     return objection
 
 
 def objection_reply(*, objection: Objection, reply: str, by: Actor) -> Objection:
-    """Reply to an objection (the tenderer or its agency); a late reply is recorded as late."""
+    """Reply to an objection (the tenderer or its agency); a late reply is recorded as late.
+
+    Answering the last pending objection that suspends the section lifts the suspension. If the
+    bid deadline passed while the tender stood still, or less time is left than a clarification
+    needs (``rules.amendment_deadline``: 15 days for tenders), the deadline and the opening move to
+    the lawful date, published as an amendment notice.
+    """
     require_manager(objection.section.project, by, what="答复异议")
     reply = text_required(reply, field="reply", label="答复", max_length=TEXT_MAX)
     now = clock_now()
     with transaction.atomic():
+        # The section first, as objection_file locks it: a filing and a reply never cross.
+        section = section_locked(objection.section)
         locked = Objection.objects.select_for_update().get(pk=objection.pk)
         if locked.status != Objection.Status.PENDING:
             raise Conflict("该异议已答复", code="objection_already_replied")
@@ -280,12 +316,79 @@ def objection_reply(*, objection: Objection, reply: str, by: Actor) -> Objection
         locked.replied_at = now
         locked.replied_by_username = by.username
         locked.save(update_fields=["status", "reply", "replied_at", "replied_by_username"])
+        lifted = False
+        notice: Notice | None = None
+        deadline_before = section.bid_deadline
+        if (
+            locked.suspends
+            and section.suspended_at is not None
+            and not section.objections.filter(status=Objection.Status.PENDING, suspends=True).exists()
+        ):
+            lifted = True
+            notice = _suspension_lift(section=section, now=now, by=by)
+        if notice is not None:
+            outbox_publish(event=notice_event(notice=notice, sections=[section]))
         audit_append(
             actor=by,
             action="tendering.objection.reply",
             object_type="tendering.objection",
             object_id=str(locked.uuid),
             before={"status": Objection.Status.PENDING},
-            after={"status": locked.status, "reply": reply, "late": now > locked.reply_due},
+            after={
+                "status": locked.status,
+                "reply": reply,
+                "late": now > locked.reply_due,
+                "suspension_lifted": lifted,
+                "bid_deadline_before": iso(deadline_before) if notice else None,
+                "bid_deadline_after": iso(section.bid_deadline) if notice else None,
+                "amendment_notice": str(notice.uuid) if notice else None,
+            },
         )
     return locked
+
+
+def _suspension_lift(*, section: Section, now: dt.datetime, by: Actor) -> Notice | None:
+    """Lift a locked section's suspension; move its deadline when the law requires; return the notice.
+
+    Legal reading: 实施条例 第二十二条 stops the tender until the answer but says nothing of the
+    deadline. Bidders could neither obtain the documents nor ask while it stood still, and the
+    answer may lead them to change their bids, so it is treated like a clarification that may
+    affect bid preparation (招标投标法 第二十三条, 实施条例 第二十一条): at least the clarification
+    lead time (15 days) must remain, or the deadline moves to the earliest lawful day at its time
+    of day. A deadline that passed while suspended is brought past ``now`` by whole days first,
+    keeping its time of day, so the same rule computes the new one. Sections past the documents
+    stage (a 第五十四条 suspension during the candidates' publicity) only resume.
+    """
+    section.suspended_at = None
+    section.save(update_fields=["suspended_at"])
+    deadline = section.bid_deadline
+    if section.status not in BEFORE_DEADLINE_STATUSES or deadline is None:
+        section.next_check_at = next_check_for(section)
+        section.version += 1
+        section.save(update_fields=["next_check_at", "version"])
+        return None
+    reference = deadline
+    if now >= reference:
+        reference = deadline + dt.timedelta(days=(now - deadline).days + 1)
+    required = rules.amendment_deadline(
+        ruleset=ruleset_of(section),
+        issued_at=now,
+        bid_deadline=reference,
+        affects_bid_preparation=True,
+        calendar=calendar_get(),
+    )
+    if required <= deadline:
+        section.next_check_at = next_check_for(section)
+        section.version += 1
+        section.save(update_fields=["next_check_at", "version"])
+        return None
+    deadline_move(section=section, new_deadline=required)
+    project = section.project
+    return _amendment_notice_create(
+        section=section,
+        body=f"{project.name}{section.name}的异议已答复，暂停的招标投标活动自即日起恢复。",
+        extended=True,
+        affects_bid_preparation=False,
+        now=now,
+        by=by,
+    )

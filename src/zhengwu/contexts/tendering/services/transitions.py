@@ -13,7 +13,12 @@ from zhengwu.contexts.tendering.lifecycle import (
     status_apply,
 )
 from zhengwu.contexts.tendering.models import Section
-from zhengwu.contexts.tendering.services.common import require_system_or_staff, ruleset_of, section_locked
+from zhengwu.contexts.tendering.services.common import (
+    require_system_or_staff,
+    ruleset_of,
+    section_locked,
+    suspension_check,
+)
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import clock_now
 from zhengwu.kernel.errors import Conflict, InvalidInput
@@ -55,6 +60,8 @@ def section_transition(*, section: Section, target: str, reason: str, by: Actor)
     now = clock_now()
     with transaction.atomic():
         locked = section_locked(section)
+        # No move while an objection suspends the tender (实施条例 第二十二条、第五十四条).
+        suspension_check(locked)
         before = section_summary(locked)
         moves = due_apply(section=locked, now=now)
         if locked.status != wanted:
@@ -101,6 +108,8 @@ def section_close_bidding(*, section: Section, bid_count: int, by: Actor) -> Sec
                     detail={"recorded": locked.bid_count, "given": bid_count},
                 )
             return locked
+        # Bids do not close while an objection suspends the tender (实施条例 第二十二条).
+        suspension_check(locked)
         moves = due_apply(section=locked, now=now)
         if locked.status in (
             rules.SectionStatus.DRAFT,

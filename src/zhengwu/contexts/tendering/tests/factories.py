@@ -247,7 +247,7 @@ def snapshot() -> dict[str, Any]:
     }
     sections = list(
         models.Section.objects.order_by("id").values_list(
-            "status", "version", "bid_deadline", "opening_at", "next_check_at", "bid_count"
+            "status", "version", "bid_deadline", "opening_at", "next_check_at", "bid_count", "suspended_at"
         )
     )
     notices = list(models.Notice.objects.order_by("id").values_list("status", "version"))

@@ -328,6 +328,12 @@ def test_the_openapi_document_lists_every_tendering_endpoint_with_schemas(world:
             "/sections/{code}/answers",
             "/sections/{code}/objections",
             "/objections/{uuid}/reply",
+            "/sections/{code}/registration",
+            "/sections/{code}/registrations",
+            "/registrations/{uuid}",
+            "/registrations/{uuid}/deposit",
+            "/registrations/{uuid}/confirm",
+            "/registrations/{uuid}/refuse",
             "/tenders",
             "/tenders/{section_code}",
         )

@@ -22,8 +22,9 @@ from zhengwu.contexts.tendering.services import (
     document_upload,
     objection_file,
     question_ask,
+    registration_apply,
 )
-from zhengwu.contexts.tendering.tests.factories import NOW, World, at, tender_publish, world_build
+from zhengwu.contexts.tendering.tests.factories import LISTING, NOW, World, at, tender_publish, world_build
 from zhengwu.kernel.clock import clock_reset, clock_set
 from zhengwu.platform.audit.models import AuditEntry
 
@@ -50,6 +51,9 @@ WALKERS: tuple[str | None, ...] = (
     None,
 )
 OWN_STATUS = "/sections/{code}/obtain"
+OWN_REGISTRATION = "/sections/{code}/registration"
+REGISTRATIONS = "/sections/{code}/registrations"
+ONE_REGISTRATION = "/registrations/{uuid}"
 AFTER_DEADLINE = {"tenderer", "agency", "staff", "regulator"}
 
 
@@ -107,8 +111,16 @@ def body_of(response: Any) -> str:
 
 @pytest.fixture
 def tender(world: World) -> dict[str, str]:
-    """A published construction section: bidder1 obtained it, asked, objected, and got an answer."""
+    """A published construction section: bidder1 obtained it, asked, objected, and got an answer;
+    and a published land listing (key ``land``) in which bidder1 registered to bid."""
     project, sections, notice = tender_publish(world)
+    _, plots, _ = tender_publish(
+        world,
+        procedure=LISTING,
+        name="呈贡区KCC2026-18号地块国有建设用地使用权挂牌出让",
+        budget_yuan="128000000",
+        sections=(("KCC2026-18号地块", "128000000", "25600000"),),
+    )
     section = sections[0]
     document = document_upload(
         project=project, section=section, name="招标文件.pdf", content=b"doc", by=world["agency"]
@@ -121,7 +133,10 @@ def tender(world: World) -> dict[str, str]:
     answer_publish(
         section=section, body="工期不变。", questions=[question], affects_bid_preparation=False, by=world["agency"]
     )
+    registration = registration_apply(section=plots[0], by=world["bidder1"])
     return {
+        "land": plots[0].code,
+        "registrations/uuid": str(registration.uuid),
         "projects/code": project.code,
         "sections/code": section.code,
         "tenders/section_code": section.code,
@@ -136,7 +151,7 @@ def test_before_the_deadline_no_get_endpoint_names_the_holder_to_anyone_but_itse
 ) -> None:
     secrets = ("云南某建设工程有限公司", world.uscc["bidder1"], "bidder1")
     paths = get_paths()
-    assert len(paths) == 13  # a new GET endpoint is walked too; update this count when adding one
+    assert len(paths) == 16  # a new GET endpoint is walked too; update this count when adding one
     walked = 0
     for username in WALKERS:
         client = client_for(username)
@@ -146,12 +161,16 @@ def test_before_the_deadline_no_get_endpoint_names_the_holder_to_anyone_but_itse
             assert response.status_code < 500, (username, template)
             if username is None:
                 assert response.status_code == 401, template
-            if username == "agency" and template != "/sections/{code}/obtainers":
+            if username == "agency" and template not in ("/sections/{code}/obtainers", REGISTRATIONS, ONE_REGISTRATION):
                 # The walk reaches real data: the project's agency reads every other route.
                 assert response.status_code == 200, template
             body = body_of(response)
             if username == "bidder1" and template == OWN_STATUS:
                 assert response.json()["organisation_name"] == "云南某建设工程有限公司"
+                continue
+            if template == ONE_REGISTRATION and username in ("bidder1", "staff"):
+                # Its own bidder, and the staff who act on the bank's word quoting the reference.
+                assert response.json()["organisation_name"] == "云南某建设工程有限公司", username
                 continue
             for secret in secrets:
                 assert secret not in body, (username, template, secret)
@@ -159,10 +178,68 @@ def test_before_the_deadline_no_get_endpoint_names_the_holder_to_anyone_but_itse
                 assert (response.status_code, response.json()["code"]) == (403, "obtainers_secret"), username
             if template == OWN_STATUS and username is not None:
                 assert response.json()["obtained"] is False, username
+            if template == REGISTRATIONS and username is not None:
+                assert (response.status_code, response.json()["code"]) == (403, "registrations_secret"), username
+            if template == ONE_REGISTRATION and username is not None:
+                assert (response.status_code, response.json()["code"]) == (404, "registration_not_found"), username
+            if template == OWN_REGISTRATION and username is not None:
+                # A construction section: no registration for anyone, and nothing to apply for.
+                assert (response.json()["applicable"], response.json()["registration"]) == (False, None), username
     assert walked == len(WALKERS) * len(paths)
     # Every look at the list was refused and audited (anonymous never reached it).
     refused = AuditEntry.objects.filter(action="tendering.obtainers.view_denied", object_id=tender["sections/code"])
     assert refused.count() == len(WALKERS) - 1
+    # Staff opening the one registration they were given is audited.
+    assert (
+        AuditEntry.objects.filter(
+            action="tendering.registration.view", object_id=tender["registrations/uuid"], actor_username="staff"
+        ).count()
+        == 1
+    )
+
+
+def test_before_the_deadline_no_get_endpoint_names_who_registered_in_a_land_listing(
+    world: World, tender: dict[str, str]
+) -> None:
+    secrets = ("云南某建设工程有限公司", world.uscc["bidder1"], "bidder1")
+    # Every section route walked on the land listing, where bidder1 registered.
+    values = {**tender, "sections/code": tender["land"], "tenders/section_code": tender["land"]}
+    paths = get_paths()
+    for username in WALKERS:
+        client = client_for(username)
+        for template in paths:
+            response = client.get(API + fill(template, values))
+            assert response.status_code < 500, (username, template)
+            if username is None:
+                assert response.status_code == 401, template
+                continue
+            body = body_of(response)
+            if username == "bidder1" and template == OWN_REGISTRATION:
+                own = response.json()
+                assert (own["applicable"], own["registration"]["organisation_name"], own["registration"]["status"]) == (
+                    True,
+                    "云南某建设工程有限公司",
+                    "applied",
+                )
+                continue
+            if template == ONE_REGISTRATION and username in ("bidder1", "staff"):
+                assert response.json()["uuid"] == tender["registrations/uuid"], username
+                continue
+            for secret in secrets:
+                assert secret not in body, (username, template, secret)
+            if template == REGISTRATIONS:
+                assert (response.status_code, response.json()["code"]) == (403, "registrations_secret"), username
+            if template == OWN_REGISTRATION:
+                own = response.json()
+                assert (
+                    own["applicable"],
+                    own["registration_deadline"],
+                    own["deposit_required_yuan"],
+                    own["registration"],
+                ) == (True, "2026-04-02T17:00:00+08:00", "25600000.00", None), username
+    refused = AuditEntry.objects.filter(action="tendering.registrations.view_denied", object_id=tender["land"])
+    assert refused.count() == len(WALKERS) - 1
+    assert not AuditEntry.objects.filter(action="tendering.registrations.view").exists()
 
 
 def test_after_the_deadline_the_holders_are_shown_to_the_tenderer_agency_staff_and_regulator_only(
@@ -200,6 +277,6 @@ def test_the_asker_and_objector_stay_hidden_from_the_agency_before_the_deadline(
     assert other.get(f"{API}/sections/{tender['sections/code']}/questions").json() == []
     assert other.get(f"{API}/sections/{tender['sections/code']}/objections").json() == []
     assert Objection.objects.count() == 1
-    assert Section.objects.count() == 1
-    assert Notice.objects.count() == 1
+    assert Section.objects.count() == 2  # with the land listing
+    assert Notice.objects.count() == 2
     assert Document.objects.count() == 2
