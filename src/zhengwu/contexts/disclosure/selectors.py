@@ -13,6 +13,7 @@ from zhengwu.contexts.disclosure.models import MarketSubject, Notice
 from zhengwu.contexts.identity.roles import SELF_REGISTRATION_ROLES
 from zhengwu.kernel.clock import CHINA_TZ
 from zhengwu.kernel.errors import InvalidInput, NotFound
+from zhengwu.kernel.paging import Page, page_take
 
 MARKET_ROLES: tuple[str, ...] = tuple(sorted(str(r) for r in SELF_REGISTRATION_ROLES))
 MAX_QUERY_LENGTH = 100
@@ -21,26 +22,7 @@ MAX_PAGE_SIZE = 100
 MAX_PAGE = 100_000
 
 
-@dataclass(frozen=True)
-class SubjectPage:
-    """One page of the public list of market subjects."""
-
-    items: list[MarketSubject]
-    total: int
-    page: int
-    size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.size))
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
+SubjectPage = Page[MarketSubject]
 
 
 def market_subject_search(*, q: str = "", role: str | None = None) -> QuerySet[MarketSubject]:
@@ -73,9 +55,7 @@ def market_subject_page(*, q: str = "", role: str | None = None, page: int = 1, 
     if not 1 <= size <= MAX_PAGE_SIZE:
         raise InvalidInput(f"每页条数应在1到{MAX_PAGE_SIZE}之间", code="disclosure_size_invalid", detail={"size": size})
     queryset = market_subject_search(q=q, role=role)
-    total = queryset.count()
-    offset = (page - 1) * size
-    return SubjectPage(items=list(queryset[offset : offset + size]), total=total, page=page, size=size)
+    return page_take(queryset, page=page, size=size)
 
 
 def market_subject_get(*, uscc: str) -> MarketSubject | None:
@@ -94,26 +74,7 @@ _REGION_RE = re.compile(r"^[0-9]{6}$")
 MAX_CHAIN = 50
 
 
-@dataclass(frozen=True)
-class NoticePage:
-    """One page of the public list of notices."""
-
-    items: list[Notice]
-    total: int
-    page: int
-    size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.size))
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
+NoticePage = Page[Notice]
 
 
 @dataclass(frozen=True)
@@ -217,9 +178,7 @@ def notice_page(
     if not 1 <= size <= MAX_PAGE_SIZE:
         raise InvalidInput(f"每页条数应在1到{MAX_PAGE_SIZE}之间", code="disclosure_size_invalid", detail={"size": size})
     queryset = notice_search(q=q, trade_type=trade_type, kind=kind, region=region, date_from=date_from, date_to=date_to)
-    total = queryset.count()
-    offset = (page - 1) * size
-    return NoticePage(items=list(queryset[offset : offset + size]), total=total, page=page, size=size)
+    return page_take(queryset, page=page, size=size)
 
 
 def notice_latest(*, limit: int = 5) -> list[Notice]:

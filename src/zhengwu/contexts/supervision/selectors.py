@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 
@@ -16,6 +15,7 @@ from zhengwu.contexts.supervision.models import (
 )
 from zhengwu.kernel.clock import CHINA_TZ
 from zhengwu.kernel.errors import InvalidInput, NotFound
+from zhengwu.kernel.paging import Page, page_take
 
 
 def registered_subject_list(*, status: str | None = None) -> QuerySet[RegisteredSubject]:
@@ -55,26 +55,7 @@ MAX_PAGE_SIZE = 200
 MAX_PAGE = 100_000
 
 
-@dataclass(frozen=True)
-class SectionPage:
-    """One page of the sections followed by the supervision platform."""
-
-    items: list[WatchedSection]
-    total: int
-    page: int
-    size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.size))
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
+SectionPage = Page[WatchedSection]
 
 
 def _lifecycle_order() -> Case:
@@ -157,9 +138,7 @@ def section_page(
             f"每页条数应在1到{MAX_PAGE_SIZE}之间", code="supervision_size_invalid", detail={"size": size}
         )
     queryset = section_search(status=status, q=q, deadline_from=deadline_from, deadline_to=deadline_to)
-    total = queryset.count()
-    offset = (page - 1) * size
-    return SectionPage(items=list(queryset[offset : offset + size]), total=total, page=page, size=size)
+    return page_take(queryset, page=page, size=size)
 
 
 def section_status_counts() -> dict[str, int]:
