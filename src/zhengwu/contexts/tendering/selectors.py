@@ -334,11 +334,44 @@ class ObtainerRow:
     amount_fen: int
 
 
-def obtainers_visible(*, section: Section, by: Actor) -> bool:
-    """Whether ``document_obtainers_for`` would admit ``by`` now (no audit entry; for showing a link)."""
+def _secret_list_admits(*, section: Section, by: Actor) -> bool:
+    # The one rule for every list of who is competing (obtainers, registrations): nobody before
+    # the bid deadline; afterwards the project's tenderer and agency, centre staff, regulators.
     if not section_deadline_passed(section=section):
         return False
     return project_manages(section.project, by) or _oversees(by)
+
+
+def _secret_list_open(
+    *, section: Section, by: Actor, action: str, secret: tuple[str, str], denied: tuple[str, str]
+) -> None:
+    """Admit ``by`` to a secret list of ``section`` or raise; a refusal is audited here.
+
+    ``secret`` and ``denied`` are (code, message) for a refusal before and after the deadline.
+    """
+    if _secret_list_admits(section=section, by=by):
+        return
+    passed = section_deadline_passed(section=section)
+    audit_append(
+        actor=by,
+        action=f"{action}_denied",
+        object_type="tendering.section",
+        object_id=section.code,
+        after={"deadline_passed": passed},
+    )
+    code, message = denied if passed else secret
+    raise PermissionDenied(message, code=code)
+
+
+def _secret_list_viewed(*, section: Section, by: Actor, action: str, count: int) -> None:
+    audit_append(
+        actor=by, action=action, object_type="tendering.section", object_id=section.code, after={"count": count}
+    )
+
+
+def obtainers_visible(*, section: Section, by: Actor) -> bool:
+    """Whether ``document_obtainers_for`` would admit ``by`` now (no audit entry; for showing a link)."""
+    return _secret_list_admits(section=section, by=by)
 
 
 def document_obtainers_for(*, section: Section, by: Actor) -> list[ObtainerRow]:
@@ -348,21 +381,13 @@ def document_obtainers_for(*, section: Section, by: Actor) -> list[ObtainerRow]:
     the project's tenderer and agency, centre staff and regulators; nobody else. Every call is
     audited (``tendering.obtainers.view`` or ``tendering.obtainers.view_denied``).
     """
-    passed = section_deadline_passed(section=section)
-    allowed = passed and (project_manages(section.project, by) or _oversees(by))
-    if not allowed:
-        audit_append(
-            actor=by,
-            action="tendering.obtainers.view_denied",
-            object_type="tendering.section",
-            object_id=section.code,
-            after={"deadline_passed": passed},
-        )
-        if not passed:
-            raise PermissionDenied(
-                "投标截止时间前，获取招标文件的潜在投标人名称和数量不得公开", code="obtainers_secret"
-            )
-        raise PermissionDenied("无权查看获取招标文件的投标人名单", code="obtainers_denied")
+    _secret_list_open(
+        section=section,
+        by=by,
+        action="tendering.obtainers.view",
+        secret=("obtainers_secret", "投标截止时间前，获取招标文件的潜在投标人名称和数量不得公开"),
+        denied=("obtainers_denied", "无权查看获取招标文件的投标人名单"),
+    )
     rows = [
         ObtainerRow(
             organisation_id=o.organisation_id,
@@ -374,13 +399,7 @@ def document_obtainers_for(*, section: Section, by: Actor) -> list[ObtainerRow]:
         )
         for o in DocumentObtain.objects.filter(section=section).order_by("obtained_at", "id")
     ]
-    audit_append(
-        actor=by,
-        action="tendering.obtainers.view",
-        object_type="tendering.section",
-        object_id=section.code,
-        after={"count": len(rows)},
-    )
+    _secret_list_viewed(section=section, by=by, action="tendering.obtainers.view", count=len(rows))
     return rows
 
 
@@ -534,9 +553,7 @@ def registration_deadline_for(*, section: Section) -> dt.datetime | None:
 
 def registrations_visible(*, section: Section, by: Actor) -> bool:
     """Whether ``registrations_for`` would admit ``by`` now (no audit entry; for showing a link)."""
-    if not section_deadline_passed(section=section):
-        return False
-    return project_manages(section.project, by) or _oversees(by)
+    return _secret_list_admits(section=section, by=by)
 
 
 def registrations_for(*, section: Section, by: Actor) -> list[RegistrationRow]:
@@ -546,19 +563,13 @@ def registrations_for(*, section: Section, by: Actor) -> list[RegistrationRow]:
     the project's tenderer (出让人/转让方) and agency, centre staff and regulators; nobody else. Every
     call is audited (``tendering.registrations.view`` or ``tendering.registrations.view_denied``).
     """
-    passed = section_deadline_passed(section=section)
-    allowed = passed and (project_manages(section.project, by) or _oversees(by))
-    if not allowed:
-        audit_append(
-            actor=by,
-            action="tendering.registrations.view_denied",
-            object_type="tendering.section",
-            object_id=section.code,
-            after={"deadline_passed": passed},
-        )
-        if not passed:
-            raise PermissionDenied("截止时间前，竞买申请人的名称和数量不得公开", code="registrations_secret")
-        raise PermissionDenied("无权查看竞买申请人名单", code="registrations_denied")
+    _secret_list_open(
+        section=section,
+        by=by,
+        action="tendering.registrations.view",
+        secret=("registrations_secret", "截止时间前，竞买申请人的名称和数量不得公开"),
+        denied=("registrations_denied", "无权查看竞买申请人名单"),
+    )
     rows = [
         RegistrationRow(
             uuid=r.uuid,
@@ -574,13 +585,7 @@ def registrations_for(*, section: Section, by: Actor) -> list[RegistrationRow]:
         )
         for r in Registration.objects.filter(section=section).order_by("applied_at", "id")
     ]
-    audit_append(
-        actor=by,
-        action="tendering.registrations.view",
-        object_type="tendering.section",
-        object_id=section.code,
-        after={"count": len(rows)},
-    )
+    _secret_list_viewed(section=section, by=by, action="tendering.registrations.view", count=len(rows))
     return rows
 
 
