@@ -9,10 +9,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import psycopg
 import pytest
 
-from tests.support import base_env, http_get, pg_database, served, zhengwu
+from tests.support import base_env, http_get, pg_database, pg_query, served, zhengwu
 from zhengwu.deploy.platforms import PLATFORM_META
 
 pytestmark = pytest.mark.processes
@@ -21,9 +20,7 @@ PLATFORMS = list(PLATFORM_META)
 
 
 def _own_tables(database_url: str) -> set[str]:
-    with psycopg.connect(database_url.replace("postgres://", "postgresql://")) as conn:
-        rows = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
-    return {row[0] for row in rows}
+    return {row[0] for row in pg_query(database_url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)

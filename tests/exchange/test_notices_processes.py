@@ -22,11 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 
 from tests.exchange.notice_driver import notice_id, plan, project_code
-from tests.support import base_env, free_port, http_get, pg_database, served, zhengwu
+from tests.support import base_env, free_port, http_get, pg_database, pg_query, served, zhengwu
 from zhengwu.contexts.tendering.events import NoticePublished, SectionStatusChanged
 from zhengwu.kernel.crypto import SigningKey
 
@@ -39,12 +38,6 @@ NOTICES = [e for e in EVENTS if isinstance(e, NoticePublished)]
 CHANGES = [e for e in EVENTS if isinstance(e, SectionStatusChanged)]
 
 
-def query(url: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    with psycopg.connect(url.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-        cursor = conn.execute(sql, params)  # type: ignore[arg-type]
-        return cursor.fetchall() if cursor.description is not None else []
-
-
 @dataclass
 class Net:
     var: Path
@@ -53,7 +46,7 @@ class Net:
     urls: dict[str, str]
 
     def db(self, platform: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        return query(self.dbs[platform], sql, params)
+        return pg_query(self.dbs[platform], sql, params)
 
     def drive(self) -> dict[str, Any]:
         env = dict(self.envs["trading"], DJANGO_SETTINGS_MODULE="zhengwu.deploy.trading.settings")

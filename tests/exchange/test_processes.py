@@ -22,11 +22,10 @@ from contextlib import ExitStack, suppress
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 
 from tests.exchange.driver import plan, uscc_make
-from tests.support import base_env, free_port, pg_database, wait_http
+from tests.support import base_env, free_port, pg_database, pg_query, wait_http
 from zhengwu.kernel.crypto import SigningKey
 from zhengwu.platform.exchange.envelope import Envelope
 
@@ -159,16 +158,11 @@ class Deployments:
 
     # databases ------------------------------------------------------------------------------
 
-    @staticmethod
-    def _query(url: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        with psycopg.connect(url.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-            return conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
-
     def public(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        return self._query(self.public_db, sql, params)
+        return pg_query(self.public_db, sql, params)
 
     def trading(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        return self._query(self.trading_db, sql, params)
+        return pg_query(self.trading_db, sql, params)
 
     def applied(self, usccs: list[str]) -> int:
         rows = self.public("SELECT count(*) FROM exchange_inboxmessage WHERE aggregate_id = ANY(%s)", (usccs,))

@@ -13,18 +13,12 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import Any
 
-import psycopg
 import pytest
 
-from tests.support import base_env, free_port, http_get, pg_database, served, zhengwu
+from tests.support import base_env, free_port, http_get, pg_database, pg_query, served, zhengwu
 from zhengwu.kernel.crypto import SigningKey
 
 pytestmark = pytest.mark.processes
-
-
-def query(url: str, sql: str) -> list[tuple[Any, ...]]:
-    with psycopg.connect(url.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-        return conn.execute(sql).fetchall()  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +53,7 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
 
 def test_every_notice_published_on_trading_reaches_public_and_supervision(net: dict[str, Any]) -> None:
-    published = query(
+    published = pg_query(
         net["dbs"]["trading"],
         "SELECT uuid::text, title FROM tendering_notice WHERE status = 'published' ORDER BY 1",
     )
@@ -70,27 +64,29 @@ def test_every_notice_published_on_trading_reaches_public_and_supervision(net: d
     public = sorted((item["notice_id"], item["title"]) for item in json.loads(body)["items"])
     assert public == published
 
-    watched = query(
+    watched = pg_query(
         net["dbs"]["supervision"], "SELECT notice_id::text, title FROM supervision_watchednotice ORDER BY 1"
     )
     assert watched == published
 
 
 def test_supervision_follows_each_published_section_and_public_gets_no_status(net: dict[str, Any]) -> None:
-    sections = query(
+    sections = pg_query(
         net["dbs"]["trading"],
         "SELECT code, status FROM tendering_section WHERE status <> 'draft' ORDER BY 1",
     )
-    watched = query(net["dbs"]["supervision"], "SELECT section_code, status FROM supervision_watchedsection ORDER BY 1")
+    watched = pg_query(
+        net["dbs"]["supervision"], "SELECT section_code, status FROM supervision_watchedsection ORDER BY 1"
+    )
     assert watched == sections
-    public_types = query(net["dbs"]["public"], "SELECT DISTINCT event_type FROM exchange_inboxmessage ORDER BY 1")
+    public_types = pg_query(net["dbs"]["public"], "SELECT DISTINCT event_type FROM exchange_inboxmessage ORDER BY 1")
     assert ("tendering.section.status_changed",) not in public_types
 
 
 def test_relaying_again_delivers_nothing_twice(net: dict[str, Any]) -> None:
-    before = query(net["dbs"]["public"], "SELECT count(*) FROM exchange_inboxmessage")
+    before = pg_query(net["dbs"]["public"], "SELECT count(*) FROM exchange_inboxmessage")
     result = zhengwu("trading", "exchange", "relay", "--once", env=net["envs"]["trading"])
     assert result.returncode == 0, result.stderr
-    assert query(net["dbs"]["public"], "SELECT count(*) FROM exchange_inboxmessage") == before
-    pending = query(net["dbs"]["trading"], "SELECT count(*) FROM exchange_delivery WHERE status <> 'delivered'")
+    assert pg_query(net["dbs"]["public"], "SELECT count(*) FROM exchange_inboxmessage") == before
+    pending = pg_query(net["dbs"]["trading"], "SELECT count(*) FROM exchange_delivery WHERE status <> 'delivered'")
     assert pending == [(0,)]
