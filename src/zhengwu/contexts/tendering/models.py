@@ -29,6 +29,7 @@ TRADE_TYPE_LABELS: dict[str, str] = {
 
 SECTION_STATUS_LABELS: dict[str, str] = {
     "draft": "草稿",
+    "prequalification": "资格预审",
     "published": "已发布",
     "accepting_bids": "接受投标",
     "opening": "开标",
@@ -40,6 +41,9 @@ SECTION_STATUS_LABELS: dict[str, str] = {
     "terminated": "已终止",
     "failed": "流标",
 }
+
+DOCUMENT_STAGE_LABELS: dict[str, str] = {"tender": "招标（采购/出让）文件", "prequalification": "资格预审文件"}
+STAGE_CHOICES = list(DOCUMENT_STAGE_LABELS.items())
 
 # The values are those of rules.TradeType and rules.SectionStatus (a test holds them equal); the
 # tables keep plain strings so that a migration never depends on the rules module.
@@ -161,6 +165,24 @@ class Section(_FrozenFields):
     # Set while an objection that suspends the tender is unanswered (招标条例 第二十二条、第五十四条):
     # since when the tender activity stands still. None: not suspended.
     suspended_at = models.DateTimeField("暂停招标投标活动时间", null=True, blank=True)
+    # Pre-qualification (资格预审) procedures: the pre-qualification documents' issue period and the
+    # application deadline the pre-qualification notice announced, and when the review was concluded
+    # (the results are final and the applicants told; the invitation may follow).
+    prequal_doc_issue_start = models.DateTimeField("资格预审文件发售开始", null=True, blank=True)
+    prequal_doc_issue_end = models.DateTimeField("资格预审文件发售截止", null=True, blank=True)
+    prequal_deadline = models.DateTimeField("资格预审申请截止时间", null=True, blank=True)
+    prequal_concluded_at = models.DateTimeField("资格预审结束时间", null=True, blank=True)
+    # A re-tender (重新招标) after this project's section failed: the section it replaces, and
+    # which attempt this is (1 for the first tender).
+    retender_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="retenders",
+        verbose_name="重新招标所替代的标段",
+    )
+    attempt = models.PositiveSmallIntegerField("招标次数", default=1)
     created_at = models.DateTimeField()
     version = models.PositiveIntegerField(default=1)
 
@@ -291,6 +313,9 @@ class Document(models.Model):
     # Public documents are attached to notices for everyone; the others are the tender
     # documents proper, for those who obtained them.
     is_public = models.BooleanField("公开附件", default=False)
+    # Which documents these are: the tender documents, or the pre-qualification documents that
+    # applicants obtain before they apply (资格预审文件).
+    stage = models.CharField("文件类别", max_length=20, choices=STAGE_CHOICES, default="tender")
     uploaded_by_user_id = models.BigIntegerField(null=True, blank=True)
     uploaded_by_username = models.CharField(max_length=150)
     uploaded_at = models.DateTimeField()
@@ -448,6 +473,9 @@ class Registration(models.Model):
     confirmed_by_username = models.CharField("确认（不予确认）人", max_length=150, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     reason = models.CharField("不予确认理由", max_length=500, blank=True)
+    # A bidder may withdraw its application before the registration deadline; its deposit is then
+    # refunded (a ``Refund``).
+    withdrawn_at = models.DateTimeField("撤回时间", null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -458,3 +486,103 @@ class Registration(models.Model):
 
     def __str__(self) -> str:
         return f"registration {self.uuid}"
+
+
+class PrequalApplication(models.Model):
+    """An organisation's part in a pre-qualification (资格预审): documents obtained, application, result.
+
+    SECRET like ``DocumentObtain``: who obtained the pre-qualification documents or applied are the
+    potential bidders (招标投标法 第二十二条). The review needs the applications, so the project's
+    managers and the centre's staff read them after the application deadline, each access
+    audited; nobody else ever sees another organisation's row. The application file itself is
+    stored like a document, with its SHA-256.
+    """
+
+    class Status(models.TextChoices):
+        OBTAINED = "obtained", "已获取资格预审文件"
+        SUBMITTED = "submitted", "已递交申请"
+        WITHDRAWN = "withdrawn", "已撤回"
+        PASSED = "passed", "资格预审合格"
+        FAILED = "failed", "资格预审不合格"
+
+    uuid = models.UUIDField(unique=True, default=id_new, editable=False)
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="prequal_applications")
+    organisation_id = models.BigIntegerField()
+    organisation_name = models.CharField(max_length=200)
+    organisation_uscc = models.CharField("统一社会信用代码", max_length=18)
+    user_id = models.BigIntegerField(null=True, blank=True)
+    username = models.CharField(max_length=150)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.OBTAINED)
+    obtained_at = models.DateTimeField("获取资格预审文件时间")
+    paid = models.BooleanField(default=False)
+    amount_fen = models.BigIntegerField("资格预审文件费用（分）", default=0)
+    submitted_at = models.DateTimeField("递交时间", null=True, blank=True)
+    file_name = models.CharField("申请文件名", max_length=200, blank=True)
+    file_size = models.BigIntegerField("大小（字节）", null=True, blank=True)
+    file_sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    storage_name = models.CharField(max_length=500, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by_username = models.CharField("审查人", max_length=150, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField("审查意见（不合格理由）", max_length=500, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ("obtained_at", "id")
+        constraints = (models.UniqueConstraint(fields=("section", "organisation_id"), name="tendering_prequal_once"),)
+
+    def __str__(self) -> str:
+        return f"prequal application {self.uuid}"
+
+
+REFUND_KIND_LABELS: dict[str, str] = {
+    "document_fee": "招标文件费用",
+    "prequal_document_fee": "资格预审文件费用",
+    "deposit": "竞买保证金",
+    "bid_security": "投标保证金",
+}
+REFUND_REASON_LABELS: dict[str, str] = {
+    "terminated": "终止招标",
+    "registration_withdrawn": "撤回竞买申请",
+    "registration_refused": "不予确认竞买资格",
+}
+
+
+class Refund(models.Model):
+    """Money the tender owes back to one organisation: a document fee, a deposit or a security.
+
+    Created by the service that makes it due (termination: 招标投标法实施条例 第三十一条 — the fees
+    for the pre-qualification and tender documents and the securities with the bank's interest for
+    the same period; a withdrawn or refused registration: its deposit), one per payment, never
+    twice (``source`` is the payment's uuid). The centre's staff record the transfer. Who is owed
+    a refund reveals who obtained the documents, so it is read like the lists it comes from.
+    """
+
+    class Status(models.TextChoices):
+        DUE = "due", "待退还"
+        PAID = "paid", "已退还"
+
+    uuid = models.UUIDField(unique=True, default=id_new, editable=False)
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="refunds")
+    organisation_id = models.BigIntegerField()
+    organisation_name = models.CharField(max_length=200)
+    kind = models.CharField("退还项目", max_length=30, choices=list(REFUND_KIND_LABELS.items()))
+    source = models.UUIDField("所退款项")
+    reason = models.CharField("退还原因", max_length=40, choices=list(REFUND_REASON_LABELS.items()))
+    amount_fen = models.BigIntegerField("应退金额（分）")
+    # The bank's interest for the same period (securities and deposits), entered when paid.
+    interest_fen = models.BigIntegerField("同期银行存款利息（分）", default=0)
+    due_at = models.DateTimeField("应退之日")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DUE)
+    paid_at = models.DateTimeField("退还时间", null=True, blank=True)
+    bank_reference = models.CharField("银行流水号", max_length=64, blank=True)
+    recorded_by_username = models.CharField(max_length=150, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ("due_at", "id")
+        constraints = (models.UniqueConstraint(fields=("kind", "source"), name="tendering_refund_once"),)
+        indexes = (models.Index(fields=("status", "due_at"), name="tendering_refund_status_idx"),)
+
+    def __str__(self) -> str:
+        return f"refund {self.uuid}"

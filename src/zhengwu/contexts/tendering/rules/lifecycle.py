@@ -10,7 +10,9 @@ from zhengwu.kernel.errors import InvalidInput
 _S = SectionStatus
 
 TRANSITIONS: dict[SectionStatus, frozenset[SectionStatus]] = {
-    _S.DRAFT: frozenset({_S.PUBLISHED, _S.TERMINATED}),
+    _S.DRAFT: frozenset({_S.PUBLISHED, _S.PREQUALIFICATION, _S.TERMINATED}),
+    # Fewer qualified applicants than the law's minimum: the section fails (招标条例 第十九条第二款).
+    _S.PREQUALIFICATION: frozenset({_S.PUBLISHED, _S.FAILED, _S.TERMINATED}),
     _S.PUBLISHED: frozenset({_S.ACCEPTING_BIDS, _S.TERMINATED}),
     # Too few bids at the deadline: no opening, the section fails (招标条例 第四十四条第二款).
     _S.ACCEPTING_BIDS: frozenset({_S.OPENING, _S.FAILED, _S.TERMINATED}),
@@ -20,8 +22,9 @@ TRANSITIONS: dict[SectionStatus, frozenset[SectionStatus]] = {
     _S.CANDIDATES: frozenset({_S.AWARDED, _S.EVALUATING, _S.FAILED, _S.TERMINATED}),
     _S.AWARDED: frozenset({_S.CONTRACTED, _S.FAILED, _S.TERMINATED}),
     _S.CONTRACTED: frozenset({_S.ARCHIVED}),
-    # A failed section is tendered again (重新招标) or closed.
-    _S.FAILED: frozenset({_S.DRAFT, _S.ARCHIVED}),
+    # A failed section stays failed, with its history; a re-tender (重新招标) is a new section of
+    # the same project that refers to it (``Section.retender_of``), with codes of its own.
+    _S.FAILED: frozenset({_S.ARCHIVED}),
     _S.TERMINATED: frozenset({_S.ARCHIVED}),
     _S.ARCHIVED: frozenset(),
 }

@@ -258,6 +258,7 @@ APPROVER_LABELS: dict[str, str] = {"centre_staff": "交易中心工作人员", "
 
 class SectionStatus(StrEnum):
     DRAFT = "draft"
+    PREQUALIFICATION = "prequalification"  # 资格预审: applications taken and reviewed before the invitation
     PUBLISHED = "published"
     ACCEPTING_BIDS = "accepting_bids"
     OPENING = "opening"
@@ -272,6 +273,7 @@ class SectionStatus(StrEnum):
 
 STATUS_LABELS: dict[str, str] = {
     SectionStatus.DRAFT: "草稿",
+    SectionStatus.PREQUALIFICATION: "资格预审",
     SectionStatus.PUBLISHED: "已发布",
     SectionStatus.ACCEPTING_BIDS: "接受投标",
     SectionStatus.OPENING: "开标",

@@ -1296,9 +1296,22 @@ def test_construction_happy_path() -> None:
         assert transition_check(current=current, target=target, ruleset=ruleset) is None
 
 
-def test_failed_tender_goes_back_to_draft_for_a_retender() -> None:
+def test_failed_section_keeps_its_history_and_is_only_archived() -> None:
+    # A re-tender is a new section with codes of its own, so the failed one never reopens.
     assert transition_check(current="accepting_bids", target="failed") is None
-    assert transition_check(current="failed", target="draft") is None
+    violation = transition_check(current="failed", target="draft")
+    assert violation is not None
+    assert violation.code == "transition_invalid"
+    assert transition_check(current="failed", target="archived") is None
+
+
+def test_prequalification_stage_leads_to_invitation_or_failure() -> None:
+    assert transition_check(current="draft", target="prequalification") is None
+    assert transition_check(current="prequalification", target="published") is None
+    assert transition_check(current="prequalification", target="failed") is None
+    violation = transition_check(current="prequalification", target="accepting_bids")
+    assert violation is not None
+    assert violation.code == "transition_invalid"
 
 
 def test_illegal_transition_is_refused() -> None:
