@@ -6,7 +6,15 @@ import base64
 
 import pytest
 
-from zhengwu.kernel.crypto import SUITES, SigningKey, VerifyKey, suite_get
+from zhengwu.kernel.crypto import (
+    SUITES,
+    AgreementKey,
+    DecryptionFailed,
+    SigningKey,
+    VerifyKey,
+    key_fingerprint,
+    suite_get,
+)
 
 # RFC 8032 §7.1, TEST 1 (empty message).
 RFC8032_SECRET = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"
@@ -71,3 +79,70 @@ def test_keys_survive_their_base64_form() -> None:
 
 def test_generated_keys_differ() -> None:
     assert len({SigningKey.generate().public.to_b64() for _ in range(20)}) == 20
+
+
+# RFC 8998 Appendix A.1: SM4-GCM.
+SM4_KEY = "0123456789ABCDEFFEDCBA9876543210"
+SM4_IV = "00001234567800000000ABCD"
+SM4_AAD = "FEEDFACEDEADBEEFFEEDFACEDEADBEEFABADDAD2"
+SM4_PLAIN = (
+    "AAAAAAAAAAAAAAAABBBBBBBBBBBBBBBBCCCCCCCCCCCCCCCCDDDDDDDDDDDDDDDD"
+    "EEEEEEEEEEEEEEEEFFFFFFFFFFFFFFFFEEEEEEEEEEEEEEEEAAAAAAAAAAAAAAAA"
+)
+SM4_CIPHER_AND_TAG = (
+    "17F399F08C67D5EE19D0DC9969C4BB7D5FD46FD3756489069157B282BB200735"
+    "D82710CA5C22F0CCFA7CBF93D496AC15A56834CBCF98C397B4024A2691233B8D"
+    "83DE3541E4C2B58177E065A9BF7B62EC"
+)
+
+
+def test_gm_suite_encrypts_with_sm4_gcm_as_rfc_8998() -> None:
+    aead = suite_get("gm").aead(bytes.fromhex(SM4_KEY))
+    sealed = aead.encrypt(bytes.fromhex(SM4_IV), bytes.fromhex(SM4_PLAIN), bytes.fromhex(SM4_AAD))
+    assert sealed.hex().upper() == SM4_CIPHER_AND_TAG
+    assert aead.decrypt(bytes.fromhex(SM4_IV), sealed, bytes.fromhex(SM4_AAD)) == bytes.fromhex(SM4_PLAIN)
+
+
+@pytest.mark.parametrize("name", ["intl", "gm"])
+def test_aead_refuses_a_flipped_bit_and_a_changed_context(name: str) -> None:
+    suite = suite_get(name)
+    aead = suite.aead(bytes(range(suite.cipher_key_size)))
+    nonce = bytes(12)
+    sealed = aead.encrypt(nonce, b"price 123", b"section A")
+    flipped = bytes([sealed[0] ^ 1]) + sealed[1:]
+    with pytest.raises(DecryptionFailed):
+        aead.decrypt(nonce, flipped, b"section A")
+    with pytest.raises(DecryptionFailed):
+        aead.decrypt(nonce, sealed, b"section B")
+    assert aead.decrypt(nonce, sealed, b"section A") == b"price 123"
+
+
+def test_aead_key_size_is_the_suites() -> None:
+    assert suite_get("intl").cipher_key_size == 32
+    assert suite_get("gm").cipher_key_size == 16
+    with pytest.raises(ValueError, match="16-byte"):
+        suite_get("gm").aead(bytes(32))
+
+
+@pytest.mark.parametrize("name", ["intl", "gm"])
+def test_key_wrap_opens_only_with_the_recipients_key_and_context(name: str) -> None:
+    suite = suite_get(name)
+    recipient, stranger = AgreementKey.generate(), AgreementKey.generate()
+    secret = bytes(range(suite.cipher_key_size))
+    blob = suite.key_wrap(recipient=recipient.public_raw, secret=secret, context=b"tender T1/bidder B")
+    assert suite.key_unwrap(private=recipient.raw(), blob=blob, context=b"tender T1/bidder B") == secret
+    with pytest.raises(DecryptionFailed):
+        suite.key_unwrap(private=stranger.raw(), blob=blob, context=b"tender T1/bidder B")
+    # A wrap cannot be moved to another tender or bidder.
+    with pytest.raises(DecryptionFailed):
+        suite.key_unwrap(private=recipient.raw(), blob=blob, context=b"tender T2/bidder B")
+    # Two wraps of the same secret share nothing (fresh ephemeral keys).
+    again = suite.key_wrap(recipient=recipient.public_raw, secret=secret, context=b"tender T1/bidder B")
+    assert again[:32] != blob[:32]
+    assert again[32:] != blob[32:]
+
+
+def test_key_fingerprint_is_the_sha256_of_the_raw_public_key() -> None:
+    key = AgreementKey.from_raw(bytes(range(32)))
+    assert key_fingerprint(key.public_raw) == suite_get("intl").hexdigest(key.public_raw)
+    assert len(key_fingerprint(key.public_raw)) == 64
