@@ -29,6 +29,7 @@ Commands:
   demo                          load demo data
   keys                          print this deployable's public signing key
   totp USERNAME                 print a demo account's current one-time code
+  bid keygen|seal|verify        the bid tool, offline on the bidder's machine (no server needed)
   (any Django management command, e.g. migrate, createsuperuser, shell)
 
 Platforms: public, trading, supervision, appraisal, center, standalone (default).
@@ -116,8 +117,13 @@ def main(args: Sequence[str] | None = None) -> int:
     if not argv or argv[0] in {"-h", "--help", "help"}:
         print(USAGE)
         return 0
-    os.environ["DJANGO_SETTINGS_MODULE"] = settings_module(platform)
     command, rest = argv[0], argv[1:]
+    if command == "bid":
+        # The bidder's tool: no settings, no database, nothing of the server is loaded.
+        from zhengwu.contexts.bidding.tool import main as bid_main
+
+        return bid_main(rest)
+    os.environ["DJANGO_SETTINGS_MODULE"] = settings_module(platform)
     if command == "serve":
         return _serve(platform, rest)
     if command == "worker":
