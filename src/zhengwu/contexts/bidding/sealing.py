@@ -35,6 +35,7 @@ import json
 import os
 import struct
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -174,13 +175,45 @@ class SealedInfo:
     total_size: int
 
 
+class _Payload:
+    """The decrypted chunks, read by offset without first copying them into one buffer."""
+
+    def __init__(self, parts: list[bytes]) -> None:
+        self.parts = parts
+        self.size = sum(len(p) for p in parts)
+
+    def pieces(self, offset: int, length: int) -> Iterator[memoryview]:
+        for part in self.parts:
+            if length <= 0:
+                return
+            if offset >= len(part):
+                offset -= len(part)
+                continue
+            piece = memoryview(part)[offset : offset + length]
+            yield piece
+            length -= len(piece)
+            offset = 0
+
+    def read(self, offset: int, length: int) -> bytes:
+        return b"".join(self.pieces(offset, length))
+
+
 @dataclass(frozen=True)
 class OpenedBid:
-    """A decrypted bid: the verified manifest, its read-out form and the files' contents."""
+    """A decrypted bid: the verified manifest, its read-out form and, on demand, the files' contents."""
 
     manifest: dict[str, Any]
     readout: dict[str, Any]
-    files: dict[str, bytes]
+    _payload: _Payload
+    _offsets: dict[str, tuple[int, int]]
+
+    def file_read(self, name: str) -> bytes:
+        offset, size = self._offsets[name]
+        return self._payload.read(offset, size)
+
+    @property
+    def files(self) -> dict[str, bytes]:
+        return {name: self.file_read(name) for name in self._offsets}
 
 
 def _wrap_context(*, suite: str, section: str, envelope: str, bidder: str, nonce_prefix: bytes, role: str) -> bytes:
@@ -432,6 +465,21 @@ def _chunks(stream: IO[bytes], header: SealedHeader) -> Iterator[bytes]:
         yield _read_exact(stream, take + TAG_SIZE)
 
 
+def _header_read(stream: IO[bytes]) -> SealedHeader:
+    magic = _read_exact(stream, len(MAGIC))
+    if magic != MAGIC:
+        raise _error("sealed_format_invalid", "不是密封投标文件", field="magic")
+    (header_len,) = _LENGTH.unpack(_read_exact(stream, _LENGTH.size))
+    if header_len > HEADER_MAX:
+        raise _error("sealed_format_invalid", "密封文件格式错误", field="header")
+    return sealed_header_parse(_read_exact(stream, header_len))
+
+
+def sealed_header_read(*, stream: IO[bytes]) -> SealedHeader:
+    """Only the clear header of a sealed file (to unwrap its key); nothing else is checked."""
+    return _header_read(stream)
+
+
 def sealed_verify(*, stream: IO[bytes], verify_key: VerifyKey | None = None) -> SealedInfo:
     """Check a sealed file without decrypting it: structure, digest, size and (given the key) signature.
 
@@ -439,21 +487,33 @@ def sealed_verify(*, stream: IO[bytes], verify_key: VerifyKey | None = None) -> 
     ``sealed_trailing_data``, ``sealed_digest_mismatch``, ``sealed_commitment_mismatch`` or
     ``sealed_signature_invalid``. Reads the stream once, in chunks.
     """
-    magic = _read_exact(stream, len(MAGIC))
-    if magic != MAGIC:
-        raise _error("sealed_format_invalid", "不是密封投标文件", field="magic")
-    (header_len,) = _LENGTH.unpack(_read_exact(stream, _LENGTH.size))
-    if header_len > HEADER_MAX:
-        raise _error("sealed_format_invalid", "密封文件格式错误", field="header")
-    header_raw = _read_exact(stream, header_len)
-    header = sealed_header_parse(header_raw)
+    return _scan(stream, verify_key=verify_key, on_chunk=None)
+
+
+def _scan(
+    stream: IO[bytes], *, verify_key: VerifyKey | None, on_chunk: Callable[[SealedHeader, int, bytes], None] | None
+) -> SealedInfo:
+    """Read a sealed file once: hash it, hand each chunk to ``on_chunk``, then check the commitment.
+
+    The hash runs in a second thread while ``on_chunk`` decrypts (both release the GIL in
+    OpenSSL), so opening a bid costs about the slower of the two, not their sum.
+    """
+    header = _header_read(stream)
     suite = suite_get(header.suite)
     hasher = suite.hasher()
-    hasher.update(MAGIC + _LENGTH.pack(header_len) + header_raw)
-    size = len(MAGIC) + _LENGTH.size + header_len
-    for chunk in _chunks(stream, header):
-        hasher.update(chunk)
-        size += len(chunk)
+    hasher.update(MAGIC + _LENGTH.pack(len(header.raw)) + header.raw)
+    size = len(MAGIC) + _LENGTH.size + len(header.raw)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sealed-hash") as pool:
+        pending: Future[None] | None = None
+        for index, chunk in enumerate(_chunks(stream, header)):
+            if pending is not None:
+                pending.result()
+            pending = pool.submit(hasher.update, chunk)
+            size += len(chunk)
+            if on_chunk is not None:
+                on_chunk(header, index, chunk)
+        if pending is not None:
+            pending.result()
     (trailer_len,) = _LENGTH.unpack(_read_exact(stream, _LENGTH.size))
     if trailer_len > TRAILER_MAX:
         raise _error("sealed_format_invalid", "密封文件格式错误", field="trailer")
@@ -500,16 +560,27 @@ def share_unwrap(*, header: SealedHeader, role: str, private: bytes) -> bytes:
         raise _error("sealed_key_invalid", "密钥与该投标文件不匹配，无法解密", role=role) from None
 
 
-def bid_open(*, stream: IO[bytes], shares: Mapping[str, bytes], verify_key: VerifyKey) -> OpenedBid:
-    """Decrypt and verify a sealed bid with the unwrapped data-key ``shares`` (by role).
+def bid_open(
+    *,
+    stream: IO[bytes],
+    shares: Mapping[str, bytes],
+    verify_key: VerifyKey,
+    expected_digest: str | None = None,
+    check_files: bool = True,
+) -> OpenedBid:
+    """Decrypt and verify a sealed bid with the unwrapped data-key ``shares`` (by role), in one pass.
 
-    Checks the commitment first (``sealed_verify``), then decrypts every chunk, the manifest's
-    signature and each file's digest and size. Raises ``sealed_decryption_failed`` for a wrong
-    key or altered chunk, ``sealed_manifest_invalid`` for a manifest that does not match.
+    Checks the commitment (digest, size, the bidder's signature — and ``expected_digest``, the
+    digest on the bid's receipt, so a stored file swapped for another of the same bidder is
+    refused), decrypts every chunk and checks the manifest's signature. The bidder's signature
+    over the ciphertext digest already fixes the plaintext (decryption is deterministic), so
+    ``check_files=False`` skips re-hashing every file against the manifest when only the
+    opening's read-out is needed. Raises ``sealed_decryption_failed`` for a wrong key or an
+    altered chunk, ``sealed_manifest_invalid`` for a manifest that does not match.
     """
     start = stream.tell()
-    info = sealed_verify(stream=stream, verify_key=verify_key)
-    header = info.header
+    header = _header_read(stream)
+    stream.seek(start)
     suite = suite_get(header.suite)
     try:
         data_key = shares[ROLE_OPENING]
@@ -519,24 +590,37 @@ def bid_open(*, stream: IO[bytes], shares: Mapping[str, bytes], verify_key: Veri
         raise _error("sealed_share_missing", "缺少解密所需的密钥份额", role=str(missing.args[0])) from None
     if len(data_key) != suite.cipher_key_size:
         raise _error("sealed_key_invalid", "密钥长度错误")
-    stream.seek(start + len(MAGIC) + _LENGTH.size + len(header.raw))
     aead = suite.aead(data_key)
     aad = suite.digest(header.raw)
-    payload = bytearray()
-    for index, chunk in enumerate(_chunks(stream, header)):
+    parts: list[bytes] = []
+    failed: list[int] = []
+
+    def decrypt(header: SealedHeader, index: int, chunk: bytes) -> None:
+        if failed:
+            return  # keep reading: a tampered file must be reported as tampered, not as a bad key
         try:
-            payload += aead.decrypt(_nonce(header.nonce_prefix, index, index == header.chunk_count - 1), chunk, aad)
+            parts.append(aead.decrypt(_nonce(header.nonce_prefix, index, index == header.chunk_count - 1), chunk, aad))
         except DecryptionFailed:
-            raise _error("sealed_decryption_failed", "投标文件解密失败（密钥错误或内容被篡改）", chunk=index) from None
-    return _payload_read(bytes(payload), header=header, verify_key=verify_key, suite=suite)
+            failed.append(index)
+
+    info = _scan(stream, verify_key=verify_key, on_chunk=decrypt)
+    if expected_digest is not None and info.commitment.digest != expected_digest:
+        raise _error("sealed_receipt_mismatch", "投标文件与回执记载的摘要不符（文件已被替换）")
+    if failed:
+        raise _error("sealed_decryption_failed", "投标文件解密失败（密钥错误或内容被篡改）", chunk=failed[0])
+    return _payload_read(_Payload(parts), header=header, verify_key=verify_key, suite=suite, check_files=check_files)
 
 
-def _payload_read(payload: bytes, *, header: SealedHeader, verify_key: VerifyKey, suite: CryptoSuite) -> OpenedBid:
-    (manifest_len,) = _LENGTH.unpack(payload[: _LENGTH.size])
+def _payload_read(
+    payload: _Payload, *, header: SealedHeader, verify_key: VerifyKey, suite: CryptoSuite, check_files: bool
+) -> OpenedBid:
+    if payload.size < _LENGTH.size:
+        raise _error("sealed_manifest_invalid", "投标文件清单缺失")
+    (manifest_len,) = _LENGTH.unpack(payload.read(0, _LENGTH.size))
     manifest_end = _LENGTH.size + manifest_len
-    manifest_bytes = payload[_LENGTH.size : manifest_end]
-    signature = payload[manifest_end : manifest_end + 64]
-    if not verify_key.verify(manifest_bytes, signature):
+    manifest_bytes = payload.read(_LENGTH.size, manifest_len)
+    signature = payload.read(manifest_end, 64)
+    if manifest_len > MANIFEST_MAX or not verify_key.verify(manifest_bytes, signature):
         raise _error("sealed_manifest_invalid", "投标文件清单的签名无效")
     manifest = json.loads(manifest_bytes)
     if (manifest.get("section"), manifest.get("envelope"), manifest.get("bidder")) != (
@@ -545,14 +629,18 @@ def _payload_read(payload: bytes, *, header: SealedHeader, verify_key: VerifyKey
         header.bidder,
     ):
         raise _error("sealed_manifest_invalid", "投标文件清单与文件头不一致")
-    files: dict[str, bytes] = {}
+    offsets: dict[str, tuple[int, int]] = {}
     offset = manifest_end + 64
     for entry in manifest["files"]:
-        content = payload[offset : offset + int(entry["size"])]
-        offset += int(entry["size"])
-        if len(content) != int(entry["size"]) or suite.hexdigest(content) != entry["digest"]:
-            raise _error("sealed_manifest_invalid", "投标文件与清单不符", file=entry["name"])
-        files[str(entry["name"])] = content
-    if offset != len(payload):
+        size = int(entry["size"])
+        if check_files:
+            hasher = suite.hasher()
+            for piece in payload.pieces(offset, size):
+                hasher.update(piece)
+            if hasher.finalize().hex() != entry["digest"]:
+                raise _error("sealed_manifest_invalid", "投标文件与清单不符", file=entry["name"])
+        offsets[str(entry["name"])] = (offset, size)
+        offset += size
+    if offset != payload.size:
         raise _error("sealed_manifest_invalid", "投标文件与清单不符")
-    return OpenedBid(manifest=manifest, readout=dict(manifest["readout"]), files=files)
+    return OpenedBid(manifest=manifest, readout=dict(manifest["readout"]), _payload=payload, _offsets=offsets)
