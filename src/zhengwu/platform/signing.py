@@ -1,4 +1,4 @@
-"""This deployable's signing key and the public keys of its peers.
+"""This deployable's signing key, its custody key and the public keys of its peers.
 
 The key signs exchange messages and audit tree heads. In production it comes from
 ``ZHENGWU_SIGNING_KEY`` (base64 of the raw Ed25519 private key); on the embedded default it is
@@ -11,6 +11,7 @@ its own messages with its own public key.
 
 from __future__ import annotations
 
+import base64
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from zhengwu.kernel.crypto import SigningKey, VerifyKey
+from zhengwu.kernel.crypto import AgreementKey, SigningKey, VerifyKey
 
 
 @dataclass(frozen=True)
@@ -41,12 +42,34 @@ def signing_key_get() -> SigningKey:
     path = _key_path()
     if path.exists():
         return SigningKey.from_b64(path.read_text())
-    path.parent.mkdir(parents=True, exist_ok=True)
     key = SigningKey.generate()
+    _private_file_create(path, key.to_b64())
+    return key
+
+
+def _private_file_create(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     # Create with restrictive permissions from the start; never world-readable, not even briefly.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
-        handle.write(key.to_b64())
+        handle.write(text)
+
+
+@lru_cache(maxsize=1)
+def agreement_key_get() -> AgreementKey:
+    """This deployable's X25519 custody key: the supervision platform's share of every opening key is sealed to it.
+
+    From ``ZHENGWU_AGREEMENT_KEY`` (base64 of the raw private key) in production; on the
+    embedded default generated on first use in ``VAR_DIR/keys/<deployable>.x25519`` (mode 0600).
+    """
+    configured = getattr(settings, "ZHENGWU_AGREEMENT_KEY", "")
+    if configured:
+        return AgreementKey.from_raw(base64.b64decode(configured))
+    path = Path(settings.VAR_DIR) / "keys" / f"{settings.ZHENGWU_PLATFORM}.x25519"
+    if path.exists():
+        return AgreementKey.from_raw(base64.b64decode(path.read_text()))
+    key = AgreementKey.generate()
+    _private_file_create(path, base64.b64encode(key.raw()).decode("ascii"))
     return key
 
 

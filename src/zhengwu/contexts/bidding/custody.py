@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import shamir_mnemonic
 from shamir_mnemonic import MnemonicError
+from shamir_mnemonic.share import Share
 
 from zhengwu.kernel.canonical import canonical_dumps
 from zhengwu.kernel.crypto import AgreementKey, DecryptionFailed, key_fingerprint, suite_get
@@ -172,6 +173,19 @@ def share_release(
         raise _error(
             "custody_share_key_invalid", "保管人密钥与该分片不匹配", custodian=custodian.custodian_id
         ) from None
+
+
+def share_check(*, mnemonic: str) -> tuple[int, int]:
+    """Check one handed-in share on its own (word list and checksum); return (key identifier, index).
+
+    A mistyped word is caught when the share is handed in, not later when shares are combined.
+    """
+    words = " ".join((mnemonic or "").split()).lower()
+    try:
+        share = Share.from_mnemonic(words)
+    except (MnemonicError, ValueError):
+        raise _error("custody_share_invalid", "密钥分片格式或校验错误，请核对") from None
+    return int(share.identifier), int(share.index)
 
 
 def opening_key_recover(*, mnemonics: Sequence[str], public_raw: bytes) -> bytes:

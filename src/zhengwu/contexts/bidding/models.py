@@ -257,3 +257,84 @@ class Freeze(models.Model):
 
     def __str__(self) -> str:
         return f"freeze {self.section_code} {self.root[:16]}"
+
+
+class Opening(models.Model):
+    """The online opening (网上开标) of one section: its stage, windows and signed record."""
+
+    class Stage(models.TextChoices):
+        DECRYPTING = "decrypting", "解密"
+        READING_OUT = "reading_out", "唱标"
+        RECORDED = "recorded", "开标记录已发布"
+
+    uuid = models.UUIDField(unique=True, default=id_new, editable=False)
+    section_uuid = models.UUIDField(unique=True)
+    section_code = models.CharField(max_length=40)
+    stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.DECRYPTING)
+    host_username = models.CharField("开标主持人", max_length=150)
+    started_at = models.DateTimeField()
+    decrypt_deadline = models.DateTimeField("解密截止时间")
+    readout_at = models.DateTimeField(null=True, blank=True)
+    objection_deadline = models.DateTimeField("开标异议截止时间", null=True, blank=True)
+    # The signed opening record (开标记录): canonical JSON exactly as signed.
+    record_body = models.TextField(blank=True)
+    record_signature = models.CharField(max_length=100, blank=True)
+    record_key_id = models.CharField(max_length=16, blank=True)
+    recorded_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ("-started_at", "-id")
+
+    def __str__(self) -> str:
+        return f"opening {self.section_code}"
+
+
+class OpeningEntry(models.Model):
+    """One frozen bid at the opening: decrypted and read out, or not — with the cause and its effect."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "待解密"
+        OPENED = "opened", "已解密"
+        REVOKED = "revoked", "视为撤销投标文件"
+        WITHDRAWN = "withdrawn", "视为撤回投标文件"
+
+    opening = models.ForeignKey(Opening, on_delete=models.PROTECT, related_name="entries")
+    bid = models.OneToOneField(Bid, on_delete=models.PROTECT, related_name="opening_entry")
+    position = models.PositiveIntegerField()  # the bid's leaf index in the freeze
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.PENDING)
+    failure_cause = models.CharField(max_length=40, blank=True)
+    # The evidence behind an outcome: error codes, times, what was missing.
+    evidence = models.JSONField(default=dict)
+    # The bidder's half of the data key, unwrapped on its own machine and handed in at the opening.
+    bidder_share = models.CharField(max_length=100, blank=True)
+    bidder_share_at = models.DateTimeField(null=True, blank=True)
+    readout = models.JSONField(null=True, blank=True)
+    files = models.JSONField(default=list)  # [{name, size, digest, storage_name}] of the opened bid
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("opening_id", "position")
+
+    def __str__(self) -> str:
+        return f"entry {self.opening_id}/{self.position}"
+
+
+class OpeningObjection(models.Model):
+    """An objection raised at the opening, answered on the spot (招标投标法实施条例 第四十四条)."""
+
+    uuid = models.UUIDField(unique=True, default=id_new, editable=False)
+    opening = models.ForeignKey(Opening, on_delete=models.PROTECT, related_name="objections")
+    organisation_id = models.BigIntegerField()
+    organisation_name = models.CharField(max_length=200)
+    text = models.TextField()
+    filed_at = models.DateTimeField()
+    reply = models.TextField(blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    replied_by_username = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ("filed_at", "id")
+
+    def __str__(self) -> str:
+        return f"opening objection {self.uuid}"

@@ -22,6 +22,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from zhengwu.contexts.bidding.custody import Custodian, opening_key_create
+from zhengwu.contexts.bidding.events import BidsFrozen
 from zhengwu.contexts.bidding.models import (
     Bid,
     BidderKey,
@@ -44,6 +45,7 @@ from zhengwu.kernel.crypto import VerifyKey, key_fingerprint, suite_get
 from zhengwu.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from zhengwu.platform.audit.merkle import merkle_root
 from zhengwu.platform.audit.services import audit_append
+from zhengwu.platform.exchange.services import outbox_publish
 from zhengwu.platform.signing import signing_key_get
 
 SUPERVISION_HOLDER = "platform:supervision"
@@ -579,6 +581,18 @@ def bids_freeze(*, section: Any, by: Actor) -> Freeze:
             body=body.decode("utf-8"),
             signature=base64.b64encode(key.sign(body)).decode("ascii"),
             key_id=key.public.key_id,
+        )
+        outbox_publish(
+            event=BidsFrozen(
+                section_code=fresh.code,
+                deadline=_iso(fresh.bid_deadline),
+                frozen_at=_iso(now),
+                leaf_count=len(receipts),
+                root=root,
+                body=freeze.body,
+                signature=freeze.signature,
+                key_id=freeze.key_id,
+            )
         )
         audit_append(
             actor=by,

@@ -1,0 +1,299 @@
+"""The online opening end to end: five bidders, one replaced before the deadline, one whose key fails.
+
+Custodians release their shares only after the freeze; bidders decrypt with their own keys; the
+read-out and the signed opening record match what each bidder sealed.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from zhengwu.contexts.bidding import opening as ceremony
+from zhengwu.contexts.bidding.custody import Custodian, CustodyShare, share_release
+from zhengwu.contexts.bidding.models import CustodyShare as ShareRow
+from zhengwu.contexts.bidding.models import Opening, OpeningEntry, OpeningObjection
+from zhengwu.contexts.bidding.sealing import ROLE_BIDDER, SealInput, bid_seal, sealed_header_read, share_unwrap
+from zhengwu.contexts.bidding.services import (
+    bid_upload_chunk,
+    bid_upload_commit,
+    bid_upload_start,
+    bidder_key_register,
+    bids_freeze,
+    custodian_key_register,
+    opening_keys_create,
+    platform_custodian_key_register,
+)
+from zhengwu.contexts.identity.selectors import actor_for
+from zhengwu.contexts.identity.services import organisation_create, user_create
+from zhengwu.contexts.tendering.models import Section
+from zhengwu.contexts.tendering.tests.factories import (
+    NOW,
+    PASSWORD,
+    SYSTEM,
+    World,
+    at,
+    tender_publish,
+    uscc_make,
+    world_build,
+)
+from zhengwu.kernel.actor import Actor
+from zhengwu.kernel.clock import clock_reset, clock_set
+from zhengwu.kernel.crypto import AgreementKey, SigningKey
+from zhengwu.kernel.errors import Conflict, PermissionDenied, ZhengwuError
+from zhengwu.platform.exchange.models import OutboxMessage
+from zhengwu.platform.signing import agreement_key_get, signing_key_get
+
+DEADLINE = at(2026, 3, 24, 9, 30)
+PRICES = {"bidder1": 51_200_000_00, "bidder2": 50_880_000_00, "bidder3": 52_010_000_00, "bidder4": 49_990_000_00}
+
+
+@pytest.fixture(autouse=True)
+def _clock() -> Iterator[None]:
+    clock_set(NOW)
+    yield
+    clock_reset()
+
+
+@pytest.fixture
+def world(db: Any, settings: Any, tmp_path: Path) -> World:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    world = world_build()
+    for key, name in (("bidder4", "云南某市政工程有限公司"), ("bidder5", "昆明某建筑安装有限公司")):
+        uscc = uscc_make()
+        organisation = organisation_create(uscc=uscc, name=name, market_roles=["bidder"], by=SYSTEM)
+        user = user_create(
+            username=key, password=PASSWORD, display_name=key, roles=["bidder"], organisation=organisation, by=SYSTEM
+        )
+        world.actors[key] = actor_for(user=user)
+        world.uscc[key] = uscc
+    return world
+
+
+class Bidder:
+    def __init__(self, world: World, name: str, tmp_path: Path) -> None:
+        self.name = name
+        self.actor: Actor = world[name]
+        self.uscc = world.uscc[name]
+        self.signing, self.agreement = SigningKey.generate(), AgreementKey.generate()
+        self.tmp_path = tmp_path
+        self.sealed = b""
+        bidder_key_register(
+            signing_public=self.signing.public.to_b64(),
+            agreement_public=base64.b64encode(self.agreement.public_raw).decode(),
+            by=self.actor,
+        )
+
+    def bid(self, section: Section, opening_public: bytes, price_fen: int) -> None:
+        path = self.tmp_path / f"{self.name}-{price_fen}.pdf"
+        path.write_bytes(f"{self.name} 技术标".encode() * 500)
+        out = io.BytesIO()
+        bid_seal(
+            files=[SealInput("技术标.pdf", str(path))],
+            readout={"price_fen": price_fen, "duration_days": 540, "quality": "合格"},
+            section=section.code,
+            envelope="single",
+            bidder=self.uscc,
+            signing_key=self.signing,
+            opening_public=opening_public,
+            bidder_public=self.agreement.public_raw,
+            out=out,
+            chunk_size=4096,
+        )
+        self.sealed = out.getvalue()
+        digest = json.loads(self.sealed[self.sealed.rindex(b'{"commitment"') :])["commitment"]["digest"]
+        upload = bid_upload_start(
+            section=section, envelope="single", size=len(self.sealed), digest=digest, by=self.actor
+        )
+        bid_upload_chunk(upload=upload, offset=0, data=self.sealed, by=self.actor)
+        bid_upload_commit(upload=upload, by=self.actor)
+
+    def own_share(self) -> str:
+        """What ``zhengwu bid`` prints on the bidder's machine: its half of the data key, unwrapped."""
+        header = sealed_header_read(stream=io.BytesIO(self.sealed))
+        return base64.b64encode(share_unwrap(header=header, role=ROLE_BIDDER, private=self.agreement.raw())).decode()
+
+
+class Scene:
+    def __init__(self, world: World, tmp_path: Path) -> None:
+        self.world = world
+        self.agency_key = AgreementKey.generate()
+        platform_custodian_key_register(public=base64.b64encode(agreement_key_get().public_raw).decode(), by=SYSTEM)
+        custodian_key_register(public=base64.b64encode(self.agency_key.public_raw).decode(), by=world["agency"])
+        _, sections, _ = tender_publish(world)
+        self.section = sections[0]
+        (self.key,) = opening_keys_create(section=self.section, bidder_key_required=True, by=SYSTEM)
+        public = base64.b64decode(self.key.public)
+        self.bidders = {n: Bidder(world, n, tmp_path) for n in ("bidder1", "bidder2", "bidder3", "bidder4", "bidder5")}
+        for name, bidder in self.bidders.items():
+            bidder.bid(self.section, public, PRICES.get(name, 48_000_000_00))
+        # bidder3 replaces its bid before the deadline: only the second one counts.
+        self.bidders["bidder3"].bid(self.section, public, 51_500_000_00)
+
+    def agency_share(self) -> str:
+        """The agency officer decrypts its share on its own machine with its custody key."""
+        row = ShareRow.objects.get(opening_key=self.key, holder=f"org:{self.world['agency'].organisation_id}")
+        return share_release(
+            share=CustodyShare(row.holder, row.institution, row.custodian_fingerprint, bytes(row.blob)),
+            custodian=Custodian(row.holder, row.institution, self.agency_key.public_raw),
+            private=self.agency_key.raw(),
+            section=self.section.code,
+            envelope="single",
+            fingerprint=self.key.fingerprint,
+        )
+
+
+def _opening() -> Opening:
+    return Opening.objects.get()
+
+
+@pytest.mark.django_db
+def test_a_complete_opening_with_a_replaced_bid_and_a_failed_key(world: World, tmp_path: Path) -> None:
+    scene = Scene(world, tmp_path)
+    agency, regulator = world["agency"], world["regulator"]
+
+    # Nothing opens before the deadline and the freeze.
+    with pytest.raises(Conflict) as early:
+        ceremony.opening_start(section=scene.section, by=agency)
+    assert early.value.code == "opening_time_not_reached"
+    clock_set(DEADLINE)
+    with pytest.raises(Conflict) as unfrozen:
+        ceremony.opening_start(section=scene.section, by=agency)
+    assert unfrozen.value.code == "bids_not_frozen"
+    freeze = bids_freeze(section=scene.section, by=SYSTEM)
+    assert freeze.leaf_count == 5
+
+    opening = ceremony.opening_start(section=scene.section, by=agency)
+    assert opening.decrypt_deadline == DEADLINE + dt.timedelta(minutes=30)
+    assert OpeningEntry.objects.filter(opening=opening).count() == 5
+
+    # Decryption needs both custodians.
+    ceremony.custody_share_submit(opening=opening, envelope="single", mnemonic=scene.agency_share(), by=agency)
+    with pytest.raises(Conflict) as incomplete:
+        ceremony.opening_decrypt(opening=opening, by=agency)
+    assert incomplete.value.code == "custody_incomplete"
+    ceremony.custody_share_release_by_platform(opening=opening, envelope="single", by=regulator)
+
+    for name in ("bidder1", "bidder2", "bidder3", "bidder4"):
+        ceremony.bidder_share_submit(opening=opening, share=scene.bidders[name].own_share(), by=world[name])
+    # bidder5's key fails: what it hands in does not open its bid.
+    ceremony.bidder_share_submit(opening=opening, share=base64.b64encode(os.urandom(32)).decode(), by=world["bidder5"])
+    clock_set(DEADLINE + dt.timedelta(minutes=10))
+    decided = ceremony.opening_decrypt(opening=opening, by=agency)
+    assert len(decided) == 5
+
+    entries = {e.bid.organisation_id: e for e in OpeningEntry.objects.select_related("bid")}
+    failed = entries[world["bidder5"].organisation_id]
+    assert (failed.outcome, failed.failure_cause) == ("revoked", "bidder_share_invalid")
+    assert failed.readout is None
+    for name, price in {**PRICES, "bidder3": 51_500_000_00}.items():
+        entry = entries[world[name].organisation_id]
+        assert entry.outcome == "opened"
+        assert entry.readout == {"price_fen": price, "duration_days": 540, "quality": "合格"}
+        assert len(entry.files) == 1
+
+    ceremony.opening_readout(opening=opening, by=agency)
+    objection = ceremony.opening_objection_file(
+        opening=_opening(), text="第五名投标人解密失败的原因请予说明", by=world["bidder2"]
+    )
+    clock_set(DEADLINE + dt.timedelta(minutes=16))
+    with pytest.raises(Conflict) as unanswered:
+        ceremony.opening_record_publish(opening=_opening(), by=agency)
+    assert unanswered.value.code == "opening_objection_unanswered"
+    ceremony.opening_objection_reply(
+        objection=objection, reply="该投标人提交的解密密钥无法解密，已记录证据。", by=agency
+    )
+    recorded = ceremony.opening_record_publish(opening=_opening(), by=agency)
+
+    record = json.loads(recorded.record_body)
+    assert signing_key_get().public.verify(recorded.record_body.encode(), base64.b64decode(recorded.record_signature))
+    assert record["freeze_root"] == freeze.root
+    read_out = {b["bidder_uscc"]: (b["outcome"], b["readout"]) for b in record["bids"]}
+    for name, price in {**PRICES, "bidder3": 51_500_000_00}.items():
+        assert read_out[world.uscc[name]] == ("opened", {"price_fen": price, "duration_days": 540, "quality": "合格"})
+    assert read_out[world.uscc["bidder5"]] == ("revoked", None)
+    assert record["objections"][0]["reply"].startswith("该投标人")
+    assert Section.objects.get(pk=scene.section.pk).status == "evaluating"
+    assert OutboxMessage.objects.filter(event_type="bidding.opening.recorded").count() == 1
+    assert OutboxMessage.objects.filter(event_type="bidding.bids.frozen").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_bidder_who_does_not_decrypt_in_time_is_deemed_to_revoke(world: World, tmp_path: Path) -> None:
+    scene = Scene(world, tmp_path)
+    agency = world["agency"]
+    clock_set(DEADLINE)
+    bids_freeze(section=scene.section, by=SYSTEM)
+    opening = ceremony.opening_start(section=scene.section, by=agency)
+    ceremony.custody_share_submit(opening=opening, envelope="single", mnemonic=scene.agency_share(), by=agency)
+    ceremony.custody_share_release_by_platform(opening=opening, envelope="single", by=world["regulator"])
+    for name in ("bidder1", "bidder2", "bidder3", "bidder4"):
+        ceremony.bidder_share_submit(opening=opening, share=scene.bidders[name].own_share(), by=world[name])
+    ceremony.opening_decrypt(opening=opening, by=agency)
+    with pytest.raises(Conflict) as waiting:
+        ceremony.opening_readout(opening=opening, by=agency)
+    assert waiting.value.code == "decryption_pending"
+
+    clock_set(DEADLINE + dt.timedelta(minutes=30))
+    with pytest.raises(Conflict) as late:
+        ceremony.bidder_share_submit(opening=opening, share=scene.bidders["bidder5"].own_share(), by=world["bidder5"])
+    assert late.value.code == "decrypt_window_passed"
+    ceremony.opening_readout(opening=opening, by=agency)
+    entry = OpeningEntry.objects.get(bid__organisation_id=world["bidder5"].organisation_id)
+    assert (entry.outcome, entry.failure_cause) == ("revoked", "bidder_share_missing")
+
+
+@pytest.mark.django_db
+def test_custodians_who_do_not_release_make_bids_deemed_withdrawn_not_revoked(world: World, tmp_path: Path) -> None:
+    scene = Scene(world, tmp_path)
+    agency = world["agency"]
+    clock_set(DEADLINE)
+    bids_freeze(section=scene.section, by=SYSTEM)
+    opening = ceremony.opening_start(section=scene.section, by=agency)
+    ceremony.custody_share_submit(opening=opening, envelope="single", mnemonic=scene.agency_share(), by=agency)
+    clock_set(DEADLINE + dt.timedelta(minutes=31))
+    ceremony.opening_readout(opening=opening, by=agency)
+    outcomes = set(OpeningEntry.objects.values_list("outcome", "failure_cause"))
+    # Not the bidders' fault (20号令 第三十一条): withdrawn, their securities refunded.
+    assert outcomes == {("withdrawn", "custody_incomplete")}
+
+
+@pytest.mark.django_db
+def test_only_the_host_custodians_and_the_bidders_themselves_act_and_a_refusal_changes_nothing(
+    world: World, tmp_path: Path
+) -> None:
+    scene = Scene(world, tmp_path)
+    clock_set(DEADLINE)
+    bids_freeze(section=scene.section, by=SYSTEM)
+    for name in ("tenderer_other", "agency_other", "bidder1", "staff", "regulator", "expert", "public"):
+        with pytest.raises(PermissionDenied):
+            ceremony.opening_start(section=scene.section, by=world[name])
+    assert not Opening.objects.exists()
+    opening = ceremony.opening_start(section=scene.section, by=world["agency"])
+    share = scene.agency_share()
+    for name in ("agency_other", "bidder1", "staff", "expert", "public"):
+        with pytest.raises(PermissionDenied):
+            ceremony.custody_share_submit(opening=opening, envelope="single", mnemonic=share, by=world[name])
+    for name in ("agency", "staff", "bidder1"):
+        with pytest.raises(PermissionDenied):
+            ceremony.custody_share_release_by_platform(opening=opening, envelope="single", by=world[name])
+    for name in ("agency", "staff", "regulator", "bidder_pending"):
+        with pytest.raises(PermissionDenied):
+            ceremony.bidder_share_submit(opening=opening, share=scene.bidders["bidder1"].own_share(), by=world[name])
+    assert not ShareRow.objects.filter(released_at__isnull=False).exists()
+    assert not OpeningEntry.objects.exclude(bidder_share="").exists()
+    words = share.split()
+    words[3] = "academic" if words[3] != "academic" else "acid"
+    with pytest.raises(ZhengwuError) as typo:
+        ceremony.custody_share_submit(opening=opening, envelope="single", mnemonic=" ".join(words), by=world["agency"])
+    assert typo.value.code == "custody_share_invalid"
+    assert not OpeningObjection.objects.exists()
