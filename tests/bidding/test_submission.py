@@ -33,6 +33,7 @@ from zhengwu.contexts.bidding.services import (
     opening_keys_create,
     platform_custodian_key_register,
 )
+from zhengwu.contexts.bidding.tasks import bidding_freeze
 from zhengwu.contexts.tendering.models import Section
 from zhengwu.contexts.tendering.tests.factories import NOW, SYSTEM, World, at, tender_publish, world_build
 from zhengwu.kernel.actor import Actor
@@ -370,3 +371,20 @@ def _share(row: CustodyShare) -> Share:
 def _custodian(row: CustodyShare) -> Custodian:
     key = CustodianKey.objects.get(holder=row.holder, revoked_at__isnull=True)
     return Custodian(custodian_id=row.holder, institution=row.institution, public_raw=base64.b64decode(key.public))
+
+
+@pytest.mark.django_db
+def test_the_worker_freezes_every_section_past_its_deadline_once(world: World, tmp_path: Path) -> None:
+    tender = Tender(world)
+    for name in ("bidder1", "bidder2", "bidder3"):
+        b = BidderTool(world, name)
+        b.submit(tender, b.seal(tender, tmp_path))
+    clock_set(at(2026, 3, 24, 9, 29, 59))
+    assert bidding_freeze.call_local() == 0
+    assert not Freeze.objects.exists()
+    clock_set(DEADLINE)
+    assert bidding_freeze.call_local() == 1
+    assert bidding_freeze.call_local() == 0
+    freeze = Freeze.objects.get()
+    assert freeze.leaf_count == 3
+    assert Section.objects.get(pk=tender.section.pk).status == "opening"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import logging
 import os
 from typing import IO, Any
 
@@ -42,11 +43,13 @@ from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.canonical import canonical_dumps
 from zhengwu.kernel.clock import clock_now
 from zhengwu.kernel.crypto import VerifyKey, key_fingerprint, suite_get
-from zhengwu.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from zhengwu.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ZhengwuError
 from zhengwu.platform.audit.merkle import merkle_root
 from zhengwu.platform.audit.services import audit_append
 from zhengwu.platform.exchange.services import outbox_publish
 from zhengwu.platform.signing import signing_key_get
+
+logger = logging.getLogger(__name__)
 
 SUPERVISION_HOLDER = "platform:supervision"
 # The upload limit of one sealed file; the tender documents may set a lower one.
@@ -608,3 +611,27 @@ def bids_freeze(*, section: Any, by: Actor) -> Freeze:
 def sealed_open_for_read(*, bid: Bid) -> IO[bytes]:
     """The stored ciphertext of a bid (for the opening code only)."""
     return default_storage.open(bid.storage_name, "rb")
+
+
+def freezes_due_run() -> list[Freeze]:
+    """Freeze every section whose bid deadline has passed and whose bids are not frozen yet.
+
+    Run by the worker every minute (``tasks.bidding_freeze``), so the freeze — and with it the
+    end of bidding — never waits for a person. Idempotent: ``bids_freeze`` returns an existing
+    freeze. A section that cannot be frozen is logged and tried again next time.
+    """
+    now = clock_now()
+    frozen = set(Freeze.objects.values_list("section_uuid", flat=True))
+    waiting = set(OpeningKey.objects.values_list("section_uuid", flat=True)) - frozen
+    made: list[Freeze] = []
+    for section_uuid in sorted(waiting, key=str):
+        section = tendering_selectors.section_get(uuid=section_uuid)
+        if section.bid_deadline is None or now < section.bid_deadline:
+            continue
+        if section.status not in ("accepting_bids", "opening") or section.suspended_at is not None:
+            continue
+        try:
+            made.append(bids_freeze(section=section, by=Actor.system("bidding")))
+        except ZhengwuError:
+            logger.exception("freezing the bids of %s failed; retried at the next run", section.code)
+    return made
