@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import json
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import pytest
 
 from zhengwu.contexts.bidding import opening as ceremony
 from zhengwu.contexts.bidding.custody import Custodian, CustodyShare, share_release
+from zhengwu.contexts.bidding.events import BidsFrozen
 from zhengwu.contexts.bidding.models import CustodyShare as ShareRow
 from zhengwu.contexts.bidding.models import Opening, OpeningEntry, OpeningObjection
 from zhengwu.contexts.bidding.sealing import ROLE_BIDDER, SealInput, bid_seal, sealed_header_read, share_unwrap
@@ -34,6 +36,9 @@ from zhengwu.contexts.bidding.services import (
 )
 from zhengwu.contexts.identity.selectors import actor_for
 from zhengwu.contexts.identity.services import organisation_create, user_create
+from zhengwu.contexts.supervision.handlers import bids_frozen
+from zhengwu.contexts.supervision.models import FrozenBids, HeldShare
+from zhengwu.contexts.supervision.services import held_share_public_b64, held_share_release
 from zhengwu.contexts.tendering.models import Section
 from zhengwu.contexts.tendering.tests.factories import (
     NOW,
@@ -49,8 +54,10 @@ from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import clock_reset, clock_set
 from zhengwu.kernel.crypto import AgreementKey, SigningKey
 from zhengwu.kernel.errors import Conflict, PermissionDenied, ZhengwuError
+from zhengwu.platform.exchange.envelope import Envelope
 from zhengwu.platform.exchange.models import OutboxMessage
-from zhengwu.platform.signing import agreement_key_get, signing_key_get
+from zhengwu.platform.exchange.relay import relay_run_once
+from zhengwu.platform.signing import signing_key_get
 
 DEADLINE = at(2026, 3, 24, 9, 30)
 PRICES = {"bidder1": 51_200_000_00, "bidder2": 50_880_000_00, "bidder3": 52_010_000_00, "bidder4": 49_990_000_00}
@@ -127,7 +134,8 @@ class Scene:
     def __init__(self, world: World, tmp_path: Path) -> None:
         self.world = world
         self.agency_key = AgreementKey.generate()
-        platform_custodian_key_register(public=base64.b64encode(agreement_key_get().public_raw).decode(), by=SYSTEM)
+        # The standalone deployable is also the supervision platform: its custody key holds that share.
+        platform_custodian_key_register(public=held_share_public_b64(), by=SYSTEM)
         custodian_key_register(public=base64.b64encode(self.agency_key.public_raw).decode(), by=world["agency"])
         _, sections, _ = tender_publish(world)
         self.section = sections[0]
@@ -150,6 +158,13 @@ class Scene:
             envelope="single",
             fingerprint=self.key.fingerprint,
         )
+
+
+def supervision_release(regulator: Actor) -> None:
+    """On the supervision platform a regulator releases its share; the exchange carries it to trading."""
+    relay_run_once()
+    held_share_release(held=HeldShare.objects.get(), by=regulator)
+    relay_run_once()
 
 
 def _opening() -> Opening:
@@ -181,7 +196,7 @@ def test_a_complete_opening_with_a_replaced_bid_and_a_failed_key(world: World, t
     with pytest.raises(Conflict) as incomplete:
         ceremony.opening_decrypt(opening=opening, by=agency)
     assert incomplete.value.code == "custody_incomplete"
-    ceremony.custody_share_release_by_platform(opening=opening, envelope="single", by=regulator)
+    supervision_release(regulator)
 
     for name in ("bidder1", "bidder2", "bidder3", "bidder4"):
         ceremony.bidder_share_submit(opening=opening, share=scene.bidders[name].own_share(), by=world[name])
@@ -235,7 +250,7 @@ def test_a_bidder_who_does_not_decrypt_in_time_is_deemed_to_revoke(world: World,
     bids_freeze(section=scene.section, by=SYSTEM)
     opening = ceremony.opening_start(section=scene.section, by=agency)
     ceremony.custody_share_submit(opening=opening, envelope="single", mnemonic=scene.agency_share(), by=agency)
-    ceremony.custody_share_release_by_platform(opening=opening, envelope="single", by=world["regulator"])
+    supervision_release(world["regulator"])
     for name in ("bidder1", "bidder2", "bidder3", "bidder4"):
         ceremony.bidder_share_submit(opening=opening, share=scene.bidders[name].own_share(), by=world[name])
     ceremony.opening_decrypt(opening=opening, by=agency)
@@ -283,9 +298,12 @@ def test_only_the_host_custodians_and_the_bidders_themselves_act_and_a_refusal_c
     for name in ("agency_other", "bidder1", "staff", "expert", "public"):
         with pytest.raises(PermissionDenied):
             ceremony.custody_share_submit(opening=opening, envelope="single", mnemonic=share, by=world[name])
-    for name in ("agency", "staff", "bidder1"):
+    relay_run_once()
+    held = HeldShare.objects.get()
+    for name in ("agency", "staff", "bidder1", "expert", "public"):
         with pytest.raises(PermissionDenied):
-            ceremony.custody_share_release_by_platform(opening=opening, envelope="single", by=world[name])
+            held_share_release(held=held, by=world[name])
+    assert HeldShare.objects.get().released_at is None
     for name in ("agency", "staff", "regulator", "bidder_pending"):
         with pytest.raises(PermissionDenied):
             ceremony.bidder_share_submit(opening=opening, share=scene.bidders["bidder1"].own_share(), by=world[name])
@@ -297,3 +315,45 @@ def test_only_the_host_custodians_and_the_bidders_themselves_act_and_a_refusal_c
         ceremony.custody_share_submit(opening=opening, envelope="single", mnemonic=" ".join(words), by=world["agency"])
     assert typo.value.code == "custody_share_invalid"
     assert not OpeningObjection.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_supervision_share_is_not_released_before_the_freeze(world: World, tmp_path: Path) -> None:
+    Scene(world, tmp_path)
+    relay_run_once()
+    held = HeldShare.objects.get()
+    events = OutboxMessage.objects.count()
+    with pytest.raises(Conflict) as excinfo:
+        held_share_release(held=held, by=world["regulator"])
+    assert excinfo.value.code == "bids_not_frozen"
+    assert HeldShare.objects.get().released_at is None
+    assert OutboxMessage.objects.count() == events
+
+
+@pytest.mark.django_db
+def test_a_forged_freeze_is_refused_by_the_supervision_platform(world: World, tmp_path: Path) -> None:
+    scene = Scene(world, tmp_path)
+    forged = BidsFrozen(
+        section_code=scene.section.code,
+        deadline=DEADLINE.isoformat(),
+        frozen_at=DEADLINE.isoformat(),
+        leaf_count=0,
+        root="00" * 32,
+        body='{"type":"zhengwu.bid.freeze"}',
+        signature=base64.b64encode(SigningKey.generate().sign(b'{"type":"zhengwu.bid.freeze"}')).decode(),
+        key_id="0" * 16,
+    )
+    envelope = Envelope(
+        id=str(uuid.uuid4()),
+        source="trading",
+        destination="supervision",
+        event_type=forged.event_type,
+        aggregate_type=forged.aggregate_type,
+        aggregate_id=forged.aggregate_id,
+        sequence=1,
+        occurred_at=DEADLINE.isoformat(),
+        payload=forged.payload(),
+    )
+    with pytest.raises(ValueError, match="does not verify"):
+        bids_frozen(forged.payload(), envelope)
+    assert not FrozenBids.objects.exists()

@@ -242,4 +242,6 @@ ZHENGWU_EXCHANGE_ROUTES: dict[str, list[str]] = {
     "tendering.section.status_changed": ["supervision"],
     "bidding.bids.frozen": ["public", "supervision"],
     "bidding.opening.recorded": ["public", "supervision"],
+    "bidding.custody_share.issued": ["supervision"],
+    "supervision.custody_share.released": ["trading"],
 }

@@ -50,3 +50,25 @@ class OpeningRecorded(ExchangeEvent):
     @property
     def aggregate_id(self) -> str:
         return self.section_code
+
+
+@dataclasses.dataclass(frozen=True)
+class CustodyShareIssued(ExchangeEvent):
+    """The supervision platform's share of a section's opening key, sealed to the supervision custody key.
+
+    Only the supervision deployable can decrypt it, and it releases it only after the bids of
+    the section are frozen.
+    """
+
+    event_type: ClassVar[str] = "bidding.custody_share.issued"
+    aggregate_type: ClassVar[str] = "tendering.section"
+
+    section_code: str
+    envelope: str
+    opening_fingerprint: str
+    custodian_fingerprint: str
+    blob: str  # base64 of the sealed share
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.section_code

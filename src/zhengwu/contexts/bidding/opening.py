@@ -4,9 +4,11 @@ The ceremony, step by step (ebidding-rules §7.3, 20号令 第二十九条至第
 
 1. ``opening_start`` — the host (the tenderer or its agency) starts it at the opening time, once
    the accepted bids are frozen; one entry per frozen bid; the decryption window opens.
-2. ``custody_share_submit`` / ``custody_share_release_by_platform`` — the custodians hand in their
-   shares of the opening key; ``bidder_share_submit`` — where the tender requires the bidder's
-   own key, each bidder hands in its half of its data key (``zhengwu bid`` unwraps it locally).
+2. ``custody_share_submit`` — the tenderer's or agency's custodian hands in its share of the
+   opening key; the supervision platform's arrives through the exchange once a regulator releases
+   it there (``supervision.services.held_share_release``); ``bidder_share_submit`` — where the
+   tender requires the bidder's own key, each bidder hands in its half of its data key
+   (``zhengwu bid`` unwraps it locally).
 3. ``opening_decrypt`` — decrypts every bid that has what it needs: the stored file is checked
    against its receipt, then decrypted and verified (signature, manifest, every file's digest);
    the read-out form is kept and the files stored for evaluation. It may run several times.
@@ -32,14 +34,11 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from zhengwu.contexts.bidding import rules
-from zhengwu.contexts.bidding.custody import Custodian as CustodyCustodian
-from zhengwu.contexts.bidding.custody import CustodyShare as CustodyShareValue
-from zhengwu.contexts.bidding.custody import opening_key_recover, share_check, share_release
+from zhengwu.contexts.bidding.custody import opening_key_recover, share_check
 from zhengwu.contexts.bidding.events import OpeningRecorded
 from zhengwu.contexts.bidding.models import (
     Bid,
     BidderKey,
-    CustodianKey,
     CustodyShare,
     Freeze,
     Opening,
@@ -48,7 +47,7 @@ from zhengwu.contexts.bidding.models import (
     OpeningObjection,
 )
 from zhengwu.contexts.bidding.sealing import ROLE_BIDDER, ROLE_OPENING, bid_open, sealed_header_read, share_unwrap
-from zhengwu.contexts.bidding.services import SUPERVISION_HOLDER, sealed_open_for_read
+from zhengwu.contexts.bidding.services import sealed_open_for_read
 from zhengwu.contexts.identity.roles import Role
 from zhengwu.contexts.tendering import selectors as tendering_selectors
 from zhengwu.contexts.tendering import services as tendering_services
@@ -59,7 +58,7 @@ from zhengwu.kernel.crypto import VerifyKey, suite_get
 from zhengwu.kernel.errors import Conflict, InvalidInput, PermissionDenied, ZhengwuError
 from zhengwu.platform.audit.services import audit_append
 from zhengwu.platform.exchange.services import outbox_publish
-from zhengwu.platform.signing import agreement_key_get, signing_key_get
+from zhengwu.platform.signing import signing_key_get
 
 TEXT_MAX = 2_000
 
@@ -153,43 +152,6 @@ def custody_share_submit(*, opening: Opening, envelope: str, mnemonic: str, by: 
     if not (by.has_role(Role.TENDERER, Role.AGENCY) and by.organisation_verified and by.organisation_id):
         raise PermissionDenied("只有开标密钥保管人可以提交密钥分片", code="custodian_required")
     return _share_store(opening=opening, envelope=envelope, holder=holder, mnemonic=mnemonic, by=by)
-
-
-def custody_share_release_by_platform(*, opening: Opening, envelope: str, by: Actor) -> CustodyShare:
-    """The supervision platform releases its share: a regulator decides, this deployable's custody key decrypts.
-
-    Runs where the supervision platform's custody key is (the supervision deployable, or the
-    standalone one); across separate deployables the released share travels to trading through
-    the exchange.
-    """
-    if not by.has_role(Role.REGULATOR):
-        raise PermissionDenied("只有行政监督人员可以释放监督平台的密钥分片", code="regulator_required")
-    opening_key = _opening_key(opening, envelope)
-    row = CustodyShare.objects.get(opening_key=opening_key, holder=SUPERVISION_HOLDER)
-    key = CustodianKey.objects.get(holder=SUPERVISION_HOLDER, revoked_at__isnull=True)
-    own = agreement_key_get()
-    if base64.b64decode(key.public) != own.public_raw:
-        raise Conflict("本平台不持有监督平台的保管密钥", code="custody_key_not_here")
-    mnemonic = share_release(
-        share=_share_value(row),
-        custodian=CustodyCustodian(
-            custodian_id=row.holder, institution=row.institution, public_raw=base64.b64decode(key.public)
-        ),
-        private=own.raw(),
-        section=opening.section_code,
-        envelope=envelope,
-        fingerprint=opening_key.fingerprint,
-    )
-    return _share_store(opening=opening, envelope=envelope, holder=SUPERVISION_HOLDER, mnemonic=mnemonic, by=by)
-
-
-def _share_value(row: CustodyShare) -> CustodyShareValue:
-    return CustodyShareValue(
-        custodian_id=row.holder,
-        institution=row.institution,
-        custodian_fingerprint=row.custodian_fingerprint,
-        blob=bytes(row.blob),
-    )
 
 
 def _opening_key(opening: Opening, envelope: str) -> OpeningKey:

@@ -23,7 +23,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from zhengwu.contexts.bidding.custody import Custodian, opening_key_create
-from zhengwu.contexts.bidding.events import BidsFrozen
+from zhengwu.contexts.bidding.events import BidsFrozen, CustodyShareIssued
 from zhengwu.contexts.bidding.models import (
     Bid,
     BidderKey,
@@ -233,6 +233,18 @@ def opening_keys_create(
             )
             for share in ceremony.shares
         )
+        # The supervision platform keeps its own share: it travels there sealed to its key.
+        for share in ceremony.shares:
+            if share.custodian_id == SUPERVISION_HOLDER:
+                outbox_publish(
+                    event=CustodyShareIssued(
+                        section_code=section.code,
+                        envelope=envelope,
+                        opening_fingerprint=ceremony.fingerprint,
+                        custodian_fingerprint=share.custodian_fingerprint,
+                        blob=base64.b64encode(share.blob).decode("ascii"),
+                    )
+                )
         created.append(opening)
     audit_append(
         actor=by,

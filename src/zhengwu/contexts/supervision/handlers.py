@@ -6,6 +6,7 @@ per message and in order per subject; the version check below is a second line o
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import logging
 import uuid
@@ -14,8 +15,11 @@ from typing import Any
 
 from django.db.models import F
 
+from zhengwu.contexts.bidding.events import BidsFrozen, CustodyShareIssued
 from zhengwu.contexts.identity.events import MarketSubjectChanged
 from zhengwu.contexts.supervision.models import (
+    FrozenBids,
+    HeldShare,
     RegisteredSubject,
     SectionStatusHistory,
     WatchedNotice,
@@ -24,6 +28,7 @@ from zhengwu.contexts.supervision.models import (
 from zhengwu.contexts.tendering.events import NoticePublished, SectionStatusChanged
 from zhengwu.kernel.clock import clock_now
 from zhengwu.platform.exchange.envelope import Envelope
+from zhengwu.platform.signing import peers_get, signing_key_get
 
 logger = logging.getLogger(__name__)
 
@@ -173,8 +178,57 @@ def section_status_changed(payload: dict[str, Any], envelope: Envelope) -> None:
     )
 
 
+def custody_share_issued(payload: dict[str, Any], envelope: Envelope) -> None:
+    """Keep the supervision platform's sealed share of an opening key (once per key)."""
+    event = CustodyShareIssued.from_payload(payload)
+    HeldShare.objects.bulk_create(
+        [
+            HeldShare(
+                section_code=event.section_code,
+                envelope=event.envelope,
+                opening_fingerprint=event.opening_fingerprint,
+                custodian_fingerprint=event.custodian_fingerprint,
+                blob=base64.b64decode(event.blob),
+                received_at=clock_now(),
+            )
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def bids_frozen(payload: dict[str, Any], envelope: Envelope) -> None:
+    """Record a section's freeze, after checking the trading platform's signature over it.
+
+    A freeze whose signature does not verify is refused (the message becomes a dead letter an
+    operator sees): the shares must never be released on a forged freeze.
+    """
+    event = BidsFrozen.from_payload(payload)
+    peer = peers_get().get(envelope.source)
+    key = peer.key if peer is not None else signing_key_get().public
+    if not key.verify(event.body.encode("utf-8"), base64.b64decode(event.signature)):
+        raise ValueError(f"bidding.bids.frozen: signature of {event.section_code} does not verify")
+    FrozenBids.objects.bulk_create(
+        [
+            FrozenBids(
+                section_code=event.section_code,
+                deadline=dt.datetime.fromisoformat(event.deadline),
+                frozen_at=dt.datetime.fromisoformat(event.frozen_at),
+                leaf_count=event.leaf_count,
+                root=event.root,
+                body=event.body,
+                signature=event.signature,
+                key_id=event.key_id,
+                received_at=clock_now(),
+            )
+        ],
+        ignore_conflicts=True,
+    )
+
+
 HANDLERS: dict[str, Callable[[dict[str, Any], Envelope], None]] = {
     MarketSubjectChanged.event_type: market_subject_changed,
     NoticePublished.event_type: notice_published,
     SectionStatusChanged.event_type: section_status_changed,
+    CustodyShareIssued.event_type: custody_share_issued,
+    BidsFrozen.event_type: bids_frozen,
 }

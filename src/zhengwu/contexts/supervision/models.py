@@ -102,3 +102,45 @@ class SectionStatusHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.section_id}: {self.previous_status} → {self.status}"
+
+
+class HeldShare(models.Model):
+    """The supervision platform's share of one opening key, sealed to this deployable's custody key.
+
+    Released by a regulator only once the section's bids are frozen (``FrozenBids``).
+    """
+
+    section_code = models.CharField("标段编号", max_length=40)
+    envelope = models.CharField(max_length=20)
+    opening_fingerprint = models.CharField("开标公钥指纹", max_length=64, unique=True)
+    custodian_fingerprint = models.CharField(max_length=64)
+    blob = models.BinaryField()
+    received_at = models.DateTimeField()
+    released_at = models.DateTimeField("释放时间", null=True, blank=True)
+    released_by_username = models.CharField("释放人", max_length=150, blank=True)
+
+    class Meta:
+        ordering = ("-received_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.section_code}/{self.envelope}"
+
+
+class FrozenBids(models.Model):
+    """A section's bids frozen at its deadline: the signed Merkle root, as the trading platform sent it."""
+
+    section_code = models.CharField("标段编号", max_length=40, unique=True)
+    deadline = models.DateTimeField("投标截止时间")
+    frozen_at = models.DateTimeField("封存时间")
+    leaf_count = models.PositiveIntegerField("投标文件数")
+    root = models.CharField("默克尔根", max_length=64)
+    body = models.TextField()
+    signature = models.CharField(max_length=100)
+    key_id = models.CharField(max_length=16)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("-frozen_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.section_code} {self.root[:16]}"
