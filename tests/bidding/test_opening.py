@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from zhengwu.contexts.bidding import opening as ceremony
 from zhengwu.contexts.bidding.custody import Custodian, CustodyShare, share_release
@@ -34,7 +35,7 @@ from zhengwu.contexts.bidding.services import (
     opening_keys_create,
     platform_custodian_key_register,
 )
-from zhengwu.contexts.identity.selectors import actor_for
+from zhengwu.contexts.identity.selectors import actor_for, user_get
 from zhengwu.contexts.identity.services import organisation_create, user_create
 from zhengwu.contexts.supervision.handlers import bids_frozen
 from zhengwu.contexts.supervision.models import FrozenBids, HeldShare
@@ -357,3 +358,45 @@ def test_a_forged_freeze_is_refused_by_the_supervision_platform(world: World, tm
     with pytest.raises(ValueError, match="does not verify"):
         bids_frozen(forged.payload(), envelope)
     assert not FrozenBids.objects.exists()
+
+
+def _client(username: str) -> Client:
+    client = Client()
+    client.force_login(user_get(username=username))
+    session = client.session
+    session["zw_totp_ok"] = True
+    session.save()
+    return client
+
+
+@pytest.mark.django_db
+def test_a_regulator_releases_the_supervision_share_from_the_custody_page(world: World, tmp_path: Path) -> None:
+    scene = Scene(world, tmp_path)
+    relay_run_once()
+    held = HeldShare.objects.get()
+    regulator, leader = _client("regulator"), _client("leader")
+    page = regulator.get("/supervision/custody/")
+    assert page.status_code == 200
+    assert scene.section.code in page.content.decode()
+    assert f'data-testid="release-{scene.section.code}"' not in page.content.decode()  # not frozen yet
+    refused = regulator.post(f"/supervision/custody/{held.pk}/release/", follow=True)
+    assert "尚未封存" in refused.content.decode()
+    assert HeldShare.objects.get().released_at is None
+
+    clock_set(DEADLINE)
+    bids_freeze(section=scene.section, by=SYSTEM)
+    relay_run_once()
+    assert f'data-testid="release-{scene.section.code}"' in regulator.get("/supervision/custody/").content.decode()
+    leader_page = leader.get("/supervision/custody/").content.decode()
+    assert scene.section.code in leader_page
+    assert 'data-testid="release-' not in leader_page
+    assert leader.post(f"/supervision/custody/{held.pk}/release/").status_code == 403
+    assert _client("bidder1").get("/supervision/custody/").status_code in (302, 403)
+    assert HeldShare.objects.get().released_at is None
+
+    regulator.post(f"/supervision/custody/{held.pk}/release/")
+    assert HeldShare.objects.get().released_by_username == "regulator"
+    relay_run_once()
+    row = ShareRow.objects.get(opening_key=scene.key, holder="platform:supervision")
+    assert row.released_at is not None
+    assert row.released_by_username == "supervision:regulator"

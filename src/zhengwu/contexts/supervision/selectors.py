@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 
 from zhengwu.contexts.supervision.models import (
+    FrozenBids,
+    HeldShare,
     RegisteredSubject,
     SectionStatusHistory,
     WatchedNotice,
@@ -192,3 +194,17 @@ def notices_for_sections(*, sections: Iterable[WatchedSection]) -> dict[int, lis
             if not notice.section_codes or section.section_code in notice.section_codes:
                 out[section.pk].append(notice)
     return out
+
+
+def held_shares() -> list[tuple[HeldShare, FrozenBids | None]]:
+    """The supervision platform's shares of opening keys, each with its section's freeze if received."""
+    shares = list(HeldShare.objects.order_by("-received_at", "-id"))
+    frozen = {f.section_code: f for f in FrozenBids.objects.filter(section_code__in=[s.section_code for s in shares])}
+    return [(share, frozen.get(share.section_code)) for share in shares]
+
+
+def held_share_get(*, pk: int) -> HeldShare:
+    share = HeldShare.objects.filter(pk=pk).first()
+    if share is None:
+        raise NotFound("密钥分片不存在", code="held_share_not_found")
+    return share

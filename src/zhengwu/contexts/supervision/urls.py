@@ -8,4 +8,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("trades/", views.trades, name="trades"),
     path("trades/<str:project_code>/<str:section_code>/", views.trade_section, name="trade_section"),
+    path("custody/", views.custody, name="custody"),
+    path("custody/<int:pk>/release/", views.custody_release, name="custody_release"),
 ]

@@ -6,15 +6,19 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from zhengwu.contexts.identity.selectors import actor_for
 from zhengwu.contexts.supervision.selectors import (
     SECTION_STATUSES,
+    held_share_get,
+    held_shares,
     notices_for_sections,
     registered_subject_list,
     section_get,
@@ -23,9 +27,10 @@ from zhengwu.contexts.supervision.selectors import (
     section_search,
     section_status_counts,
 )
+from zhengwu.contexts.supervision.services import held_share_release
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import CHINA_TZ
-from zhengwu.kernel.errors import InvalidInput, NotAuthenticated, NotFound
+from zhengwu.kernel.errors import InvalidInput, NotAuthenticated, NotFound, ZhengwuError
 from zhengwu.platform.web.access import login_url_for, roles_required
 from zhengwu.platform.web.exports import xlsx_response
 
@@ -206,3 +211,41 @@ def trade_section(request: HttpRequest, project_code: str, section_code: str) ->
         "notices": notices_for_sections(sections=[section])[section.pk],
     }
     return render(request, "supervision/trade_section.html", context)
+
+
+# Custody of opening keys ------------------------------------------------------------------------
+
+
+@roles_required(*TRADE_ROLES)
+def custody(request: HttpRequest) -> HttpResponse:
+    """The supervision platform's shares of opening keys: released by a regulator after the freeze."""
+    actor = _trade_actor(request)
+    if isinstance(actor, HttpResponse):
+        return actor
+    rows = held_shares()
+    return render(
+        request,
+        "supervision/custody.html",
+        {"rows": rows, "can_release": actor.has_role("regulator"), "signed_in": True},
+    )
+
+
+@roles_required("regulator")
+def custody_release(request: HttpRequest, pk: int) -> HttpResponse:
+    """Release one share (POST): decrypted with this platform's custody key and sent to trading."""
+    actor = _trade_actor(request)
+    if isinstance(actor, HttpResponse):
+        return actor
+    if request.method != "POST":
+        return HttpResponseRedirect(reverse("supervision:supervision:custody"))
+    try:
+        held = held_share_get(pk=pk)
+    except NotFound:
+        raise Http404 from None
+    try:
+        held_share_release(held=held, by=actor)
+    except ZhengwuError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, gettext("The share was released to the trading platform."))
+    return HttpResponseRedirect(reverse("supervision:supervision:custody"))
