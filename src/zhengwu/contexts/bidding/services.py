@@ -314,6 +314,17 @@ def bid_upload_start(*, section: Any, envelope: str, size: int, digest: str, by:
     return upload
 
 
+def _section_mutex(section_uuid: Any) -> None:
+    """Serialise the acts that change a section's set of bids, and its freeze, on its opening-key rows.
+
+    Acceptance, replacement and withdrawal hold the lock while they check the deadline and write;
+    the freeze takes it before it reads the receipts. So a receipt issued a moment before the
+    deadline is always in the freeze, and nothing is accepted after it — and two commits of the
+    same bidder never both find "no earlier bid".
+    """
+    list(OpeningKey.objects.select_for_update().filter(section_uuid=section_uuid).order_by("id").values_list("id"))
+
+
 def _own_upload(upload: BidUpload, by: Actor) -> int:
     organisation_id = _require_bidder(by, what="递交投标文件")
     if upload.organisation_id != organisation_id:
@@ -377,8 +388,10 @@ def bid_upload_commit(*, upload: BidUpload, by: Actor) -> Receipt:
     # Verified outside the transaction (no lock held while a large file is hashed): a complete
     # upload accepts no more bytes, so what is verified is what is accepted.
     info = _verified(current, key, section)
-    now = clock_now()
     with transaction.atomic():
+        _section_mutex(current.section_uuid)
+        # The receipt's time is taken once the section is ours: after any freeze that got there first.
+        now = clock_now()
         locked = BidUpload.objects.select_for_update().get(pk=upload.pk)
         if locked.status != BidUpload.Status.OPEN:
             raise Conflict("该上传已结束", code="upload_closed", detail={"status": locked.status})
@@ -495,8 +508,9 @@ def bid_withdraw(*, bid: Bid, by: Actor) -> Receipt:
     """Withdraw an accepted bid before the deadline (撤回); the platform signs a withdrawal receipt."""
     if bid.organisation_id != _require_bidder(by, what="撤回投标文件"):
         raise NotFound("投标文件不存在", code="bid_not_found")
-    now = clock_now()
     with transaction.atomic():
+        _section_mutex(bid.section_uuid)
+        now = clock_now()
         locked = Bid.objects.select_for_update().get(pk=bid.pk)
         _section_open_for_bids(locked.section_uuid, now)
         if locked.status != Bid.Status.ACCEPTED:
@@ -558,6 +572,8 @@ def bids_freeze(*, section: Any, by: Actor) -> Freeze:
     if fresh.bid_deadline is None or now < fresh.bid_deadline:
         raise Conflict("投标截止时间未到，不能封存", code="bid_deadline_not_reached", detail={"section": fresh.code})
     with transaction.atomic():
+        # Waits for any acceptance or withdrawal still in flight, which then sees the deadline passed.
+        _section_mutex(fresh.uuid)
         existing = Freeze.objects.select_for_update().filter(section_uuid=fresh.uuid).first()
         if existing is not None:
             return existing
