@@ -32,6 +32,7 @@ from zhengwu.contexts.bidding.services import (
     custodian_key_register,
     opening_keys_create,
     platform_custodian_key_register,
+    supervision_custody_key_sync,
 )
 from zhengwu.contexts.bidding.tasks import bidding_freeze
 from zhengwu.contexts.tendering.models import Section
@@ -41,7 +42,7 @@ from zhengwu.kernel.clock import clock_reset, clock_set
 from zhengwu.kernel.crypto import AgreementKey, SigningKey, suite_get
 from zhengwu.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ZhengwuError
 from zhengwu.platform.audit.merkle import merkle_root
-from zhengwu.platform.signing import signing_key_get
+from zhengwu.platform.signing import agreement_key_get, signing_key_get
 
 DEADLINE = at(2026, 3, 24, 9, 30)
 PRICE_FEN = 4_876_543_21
@@ -388,3 +389,21 @@ def test_the_worker_freezes_every_section_past_its_deadline_once(world: World, t
     freeze = Freeze.objects.get()
     assert freeze.leaf_count == 3
     assert Section.objects.get(pk=tender.section.pk).status == "opening"
+
+
+@pytest.mark.django_db
+def test_setup_registers_the_supervision_custody_key_once(world: World, settings: Any) -> None:
+    first = supervision_custody_key_sync(by=SYSTEM)
+    assert first is not None
+    assert base64.b64decode(first.public) == agreement_key_get().public_raw
+    assert supervision_custody_key_sync(by=SYSTEM) == first
+    # A trading deployable alone takes the key its operator configured.
+    settings.ZHENGWU_PLATFORMS = ["trading"]
+    settings.ZHENGWU_SUPERVISION_CUSTODY_KEY = ""
+    assert supervision_custody_key_sync(by=SYSTEM) is not None  # the registered key stays
+    other = base64.b64encode(AgreementKey.generate().public_raw).decode()
+    settings.ZHENGWU_SUPERVISION_CUSTODY_KEY = other
+    replaced = supervision_custody_key_sync(by=SYSTEM)
+    assert replaced is not None
+    assert replaced.public == other
+    assert CustodianKey.objects.filter(holder="platform:supervision", revoked_at__isnull=True).count() == 1

@@ -15,6 +15,7 @@ Environment variables (all optional on the embedded default):
 - ``ZHENGWU_ALLOWED_HOSTS`` comma separated
 - ``ZHENGWU_SIGNING_KEY``   base64 Ed25519 private key of this deployable (exchange, tree heads)
 - ``ZHENGWU_AGREEMENT_KEY`` base64 X25519 private key of this deployable (custody of opening-key shares)
+- ``ZHENGWU_SUPERVISION_CUSTODY_KEY`` (trading) base64 X25519 public key of the supervision deployable
 - ``ZHENGWU_PEERS``         ``name=url|pubkey,...``: the other deployables and their public keys
 - ``ZHENGWU_CRYPTO_SUITE``  ``intl`` (default) or ``gm``
 - ``ZHENGWU_OPERATOR_USCC``  the trading platform operator's USCC (for unified deal codes)
@@ -212,6 +213,7 @@ ZHENGWU_PLATFORM_META = PLATFORM_META
 ZHENGWU_CRYPTO_SUITE = os.environ.get("ZHENGWU_CRYPTO_SUITE", "intl")
 ZHENGWU_SIGNING_KEY = os.environ.get("ZHENGWU_SIGNING_KEY", "")
 ZHENGWU_AGREEMENT_KEY = os.environ.get("ZHENGWU_AGREEMENT_KEY", "")
+ZHENGWU_SUPERVISION_CUSTODY_KEY = os.environ.get("ZHENGWU_SUPERVISION_CUSTODY_KEY", "")
 ZHENGWU_PEERS = os.environ.get("ZHENGWU_PEERS", "")
 ZHENGWU_AUDIT_PAST_KEYS = os.environ.get("ZHENGWU_AUDIT_PAST_KEYS", "")
 # The trading platform operator's USCC: part of every section's 40-character unified deal code

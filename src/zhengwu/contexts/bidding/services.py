@@ -19,6 +19,7 @@ from typing import IO, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 
@@ -47,7 +48,7 @@ from zhengwu.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDe
 from zhengwu.platform.audit.merkle import merkle_root
 from zhengwu.platform.audit.services import audit_append
 from zhengwu.platform.exchange.services import outbox_publish
-from zhengwu.platform.signing import signing_key_get
+from zhengwu.platform.signing import agreement_key_get, signing_key_get
 
 logger = logging.getLogger(__name__)
 
@@ -663,3 +664,22 @@ def freezes_due_run() -> list[Freeze]:
         except ZhengwuError:
             logger.exception("freezing the bids of %s failed; retried at the next run", section.code)
     return made
+
+
+def supervision_custody_key_sync(*, by: Actor) -> CustodianKey | None:
+    """Make sure the supervision platform's custody key is registered with trading; return it.
+
+    On a deployable that is also the supervision platform (the standalone one) it is this
+    deployable's own custody key; otherwise the operator configures the supervision deployable's
+    public key (``ZHENGWU_SUPERVISION_CUSTODY_KEY``, printed there by ``zhengwu keys``); a key
+    registered earlier stays when nothing is configured. Returns None when there is none: then
+    no notice can be published until there is.
+    """
+    if "supervision" in settings.ZHENGWU_PLATFORMS:
+        public = base64.b64encode(agreement_key_get().public_raw).decode("ascii")
+    else:
+        public = settings.ZHENGWU_SUPERVISION_CUSTODY_KEY
+    current = CustodianKey.objects.filter(holder=SUPERVISION_HOLDER, revoked_at__isnull=True).first()
+    if not public or (current is not None and current.public == public):
+        return current
+    return platform_custodian_key_register(public=public, by=by)

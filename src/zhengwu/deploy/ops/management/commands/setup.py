@@ -3,11 +3,13 @@ from __future__ import annotations
 from importlib.util import find_spec
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from zhengwu.deploy.ops.demo import demo_load_all
+from zhengwu.kernel.actor import Actor
 
 # The demo accounts' shared password, published in the README: demo data only.
 DEMO_PASSWORD_HINT = "Zhengwu@2026"  # noqa: S105
@@ -35,6 +37,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write(f"database ready ({settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]})")
+        if apps.is_installed("zhengwu.contexts.bidding"):
+            from zhengwu.contexts.bidding.services import supervision_custody_key_sync
+
+            if supervision_custody_key_sync(by=Actor.system("setup")) is None:
+                self.stdout.write("note: no supervision custody key yet (ZHENGWU_SUPERVISION_CUSTODY_KEY)")
         if options["no_demo"]:
             return
         accounts = demo_load_all()
