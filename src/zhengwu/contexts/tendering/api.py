@@ -14,6 +14,9 @@ audited gatekeeper ``selectors.document_obtainers_for``. Bidding registration (�
 and property sections is kept the same way: a bidder reads its own registration, one registration
 is opened by its reference only by its own bidder and centre staff (``registration_get``, audited
 for staff), and the list only through the audited gatekeeper ``selectors.registrations_for``.
+Refunds reveal the same: an organisation reads its own (``selectors.refunds_own``), one refund is
+opened by its reference only by its organisation and centre staff (``refund_get``), and the list
+only by centre staff through the audited ``selectors.refunds_page``.
 """
 
 from __future__ import annotations
@@ -30,7 +33,17 @@ from ninja.security import django_auth
 
 from zhengwu.contexts.identity.selectors import actor_for
 from zhengwu.contexts.tendering import rules, selectors
-from zhengwu.contexts.tendering.models import Answer, Document, Notice, Project, Registration, Section
+from zhengwu.contexts.tendering.models import (
+    REFUND_KIND_LABELS,
+    REFUND_REASON_LABELS,
+    Answer,
+    Document,
+    Notice,
+    Project,
+    Refund,
+    Registration,
+    Section,
+)
 from zhengwu.contexts.tendering.services import (
     answer_publish,
     deposit_record,
@@ -44,16 +57,19 @@ from zhengwu.contexts.tendering.services import (
     objection_reply,
     project_register,
     question_ask,
+    refund_record_paid,
     registration_apply,
     registration_confirm,
     registration_refuse,
+    registration_withdraw,
     section_add,
+    section_retender,
     tender_terminate,
 )
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import CHINA_TZ, clock_now
 from zhengwu.kernel.errors import NotFound, PermissionDenied
-from zhengwu.kernel.money import money_from_fen
+from zhengwu.kernel.money import money_from_fen, money_to_fen
 
 PAGE_SIZE_MAX = 100
 
@@ -116,7 +132,10 @@ class ProjectIn(Schema):
 class SectionIn(Schema):
     name: str
     estimate_yuan: str
-    bid_security_yuan: str = "0"
+    # The bid security (deposit) as an amount in yuan, or as a ratio of the estimate ("2%" or
+    # "0.02"); not both (``bid_security_amount_and_ratio``). Neither: no security.
+    bid_security_yuan: str | None = None
+    bid_security_ratio: str | None = None
     document_price_yuan: str = "0"
 
 
@@ -139,6 +158,9 @@ class SectionOut(Schema):
     opening_at: dt.datetime | None
     activity_start: dt.datetime | None
     ruleset_version: str
+    # 1 for the first tender; a re-tender (重新招标) counts on and names the section it replaces.
+    attempt: int
+    retender_of: str | None
 
 
 class ProjectOut(Schema):
@@ -323,6 +345,7 @@ class RegistrationOut(Schema):
     status: str
     reason: str
     decided_at: dt.datetime | None
+    withdrawn_at: dt.datetime | None = None
     version: int
 
 
@@ -475,6 +498,8 @@ def _section_out(section: Section) -> SectionOut:
         opening_at=_local(section.opening_at),
         activity_start=_local(section.activity_start),
         ruleset_version=section.ruleset_version,
+        attempt=section.attempt,
+        retender_of=section.retender_of.code if section.retender_of_id and section.retender_of else None,
     )
 
 
@@ -603,6 +628,7 @@ def _registration_out(registration: Registration) -> RegistrationOut:
         status=registration.status,
         reason=registration.reason,
         decided_at=_local(registration.decided_at),
+        withdrawn_at=_local(registration.withdrawn_at),
         version=registration.version,
     )
 
@@ -712,6 +738,67 @@ def _paged(rows: QuerySet[Project], page: int, size: int) -> tuple[list[Project]
     return list(rows[(page - 1) * size : page * size]), total, page, size, max(math.ceil(total / size), 1)
 
 
+# --- refunds (退还): schemas and converters ----------------------------------------------------------
+
+
+class RefundOut(Schema):
+    """One refund: for the organisation owed it and for the centre's staff only."""
+
+    uuid: uuid_lib.UUID
+    section_code: str
+    section_name: str
+    organisation_name: str
+    kind: str
+    kind_label: str
+    reason: str
+    reason_label: str
+    amount_fen: int
+    amount_yuan: str
+    interest_fen: int
+    interest_yuan: str
+    due_at: dt.datetime
+    status: str
+    paid_at: dt.datetime | None
+    bank_reference: str
+    version: int
+
+
+class RefundPage(Schema):
+    items: list[RefundOut]
+    total: int
+    page: int
+    size: int
+    pages: int
+
+
+class RefundPaidIn(Schema):
+    bank_reference: str
+    # The bank's interest for the same period, in yuan (deposits and securities only).
+    interest_yuan: str = "0"
+
+
+def _refund_out(refund: Refund) -> RefundOut:
+    return RefundOut(
+        uuid=refund.uuid,
+        section_code=refund.section.code,
+        section_name=refund.section.name,
+        organisation_name=refund.organisation_name,
+        kind=refund.kind,
+        kind_label=REFUND_KIND_LABELS.get(refund.kind, refund.kind),
+        reason=refund.reason,
+        reason_label=REFUND_REASON_LABELS.get(refund.reason, refund.reason),
+        amount_fen=refund.amount_fen,
+        amount_yuan=_yuan(refund.amount_fen),
+        interest_fen=refund.interest_fen,
+        interest_yuan=_yuan(refund.interest_fen),
+        due_at=refund.due_at.astimezone(CHINA_TZ),
+        status=refund.status,
+        paid_at=_local(refund.paid_at),
+        bank_reference=refund.bank_reference,
+        version=refund.version,
+    )
+
+
 # --- the router ----------------------------------------------------------------------------------
 
 
@@ -763,6 +850,7 @@ def router_build(*, platform: str) -> Router | None:
             name=payload.name,
             estimate_yuan=payload.estimate_yuan,
             bid_security_yuan=payload.bid_security_yuan,
+            bid_security_ratio=payload.bid_security_ratio,
             document_price_yuan=payload.document_price_yuan,
             by=_actor(request),
         )
@@ -1085,6 +1173,53 @@ def router_build(*, platform: str) -> Router | None:
             **_tender_out(section).model_dump(),
             notices=[_notice_out(n) for n in selectors.notices_published(section=section)],
             public_documents=[_document_out(d) for d in selectors.documents_public(project=section.project)],
+        )
+
+    # -- re-tender, registration withdrawal, refunds ----------------------------------------------
+
+    @router.post(
+        "/sections/{code}/retender", response={201: SectionOut}, summary="Tender a failed section again (重新招标)"
+    )
+    def sections_retender(request: HttpRequest, code: str) -> Status[SectionOut]:
+        """A new draft section of the same project replacing the failed one (``attempt`` + 1)."""
+        actor = _actor(request)
+        return Status(201, _section_out(section_retender(section=_section_by_code(code), by=actor)))
+
+    @router.post("/registrations/{uuid}/withdraw", response=RegistrationOut, summary="Withdraw my registration")
+    def registration_withdraw_endpoint(request: HttpRequest, uuid: str) -> RegistrationOut:
+        """The registering organisation itself, before the registration deadline; a deposit received
+        becomes a refund."""
+        actor = _actor(request)
+        registration = selectors.registration_get(uuid=uuid, by=actor)
+        return _registration_out(registration_withdraw(registration=registration, by=actor))
+
+    @router.get("/refunds/mine", response=list[RefundOut], summary="My organisation's refunds (我的退款)")
+    def refunds_mine(request: HttpRequest) -> list[RefundOut]:
+        return [_refund_out(r) for r in selectors.refunds_own(by=_actor(request))]
+
+    @router.get("/refunds", response=RefundPage, summary="Every refund (centre staff)")
+    def refunds_list(request: HttpRequest, status: str = "", page: int = 1, size: int = 20) -> RefundPage:
+        """The centre's staff only (403 ``refunds_denied`` for anyone else); every call is audited."""
+        taken = selectors.refunds_page(by=_actor(request), status=status.strip(), page=page, size=size)
+        return RefundPage(
+            items=[_refund_out(r) for r in taken.items],
+            total=taken.total,
+            page=taken.page,
+            size=taken.size,
+            pages=taken.pages,
+        )
+
+    @router.post("/refunds/{uuid}/paid", response=RefundOut, summary="Record a refund paid (centre staff)")
+    def refunds_paid(request: HttpRequest, uuid: str, payload: RefundPaidIn) -> RefundOut:
+        actor = _actor(request)
+        refund = selectors.refund_get(uuid=uuid, by=actor)
+        return _refund_out(
+            refund_record_paid(
+                refund=refund,
+                bank_reference=payload.bank_reference,
+                interest_fen=money_to_fen(payload.interest_yuan or "0"),
+                by=actor,
+            )
         )
 
     return router

@@ -92,7 +92,11 @@ class ProjectForm(forms.Form):
 class SectionForm(forms.Form):
     name = forms.CharField(label=_("Section name"), max_length=200)
     estimate_yuan = forms.CharField(label=_("Estimated price (yuan)"), max_length=40)
-    bid_security_yuan = forms.CharField(label=_("Bid security (yuan)"), max_length=40, initial="0")
+    bid_security_yuan = forms.CharField(label=_("Bid security (yuan)"), max_length=40, required=False)
+    # Or the security as a ratio of the estimate ("2%" or "0.02"): one of the two, never both.
+    bid_security_ratio = forms.CharField(
+        label=_("or bid security as a ratio of the estimate (e.g. 2%)"), max_length=20, required=False
+    )
     document_price_yuan = forms.CharField(label=_("Document price (yuan)"), max_length=40, initial="0")
 
 
@@ -177,3 +181,8 @@ class DepositForm(forms.Form):
 
 class RefuseForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RefundPaidForm(forms.Form):
+    bank_reference = forms.CharField(label=_("Bank reference"), max_length=64)
+    interest_yuan = forms.CharField(label=_("Interest for the same period (yuan)"), max_length=40, required=False)

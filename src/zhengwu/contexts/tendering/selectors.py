@@ -44,13 +44,15 @@ from zhengwu.contexts.tendering.models import (
     Objection,
     Project,
     Question,
+    Refund,
     Registration,
     Section,
 )
 from zhengwu.contexts.tendering.services.common import OPENING_KINDS, project_manages, ruleset_current, ruleset_of
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import clock_now
-from zhengwu.kernel.errors import NotFound, PermissionDenied
+from zhengwu.kernel.errors import InvalidInput, NotFound, PermissionDenied
+from zhengwu.kernel.paging import Page, page_take
 from zhengwu.platform.audit.services import audit_append
 from zhengwu.platform.workdays.selectors import calendar_get
 
@@ -616,3 +618,111 @@ def registration_get(*, uuid: str | uuid_lib.UUID, by: Actor) -> Registration:
             )
             return found
     raise NotFound("竞买申请不存在", code="registration_not_found", detail={"id": str(uuid)[:64]})
+
+
+# --- re-tender (重新招标) ----------------------------------------------------------------------------
+
+
+def retender_outcome(*, section: Section) -> str:
+    """What tendering a failed section again is called for its procedure: ``retender``, ``relist`` or
+    ``terminate`` (a land auction ended for too few bidders, offered again); see ``services.retender``."""
+    return rules.bids_insufficient_outcome(ruleset=ruleset_of(section))
+
+
+def retender_possible(*, section: Section, by: Actor) -> bool:
+    """Whether ``section_retender`` would accept ``by`` for ``section`` now (for showing the button)."""
+    return (
+        section.status == rules.SectionStatus.FAILED
+        and project_manages(section.project, by)
+        and not section.retenders.exists()
+    )
+
+
+# --- refunds (退还): who is owed one reveals who obtained the documents or registered -----------------
+#
+# An organisation sees its own refunds. The centre's staff, who pay them from the centre's
+# settlement account, see the list, each view and export audited like the secret lists above. The
+# tenderer and its agency see none, not even totals: a total of document fees divided by the
+# document price is the number of holders. Nobody else sees anything.
+
+REFUND_PAGE_SIZE_MAX = 100
+
+
+def refunds_own(*, by: Actor) -> list[Refund]:
+    """The refunds owed (or paid) to the caller's own organisation, newest first; nothing about others."""
+    if by.is_system or by.organisation_id is None:
+        return []
+    return list(
+        Refund.objects.select_related("section__project")
+        .filter(organisation_id=by.organisation_id)
+        .order_by("-due_at", "-id")
+    )
+
+
+def refunds_visible(*, by: Actor) -> bool:
+    """Whether ``refunds_page`` would admit ``by`` (no audit entry; for showing a link)."""
+    return not by.is_system and by.has_role(Role.CENTRE_STAFF)
+
+
+def _refunds_open(*, by: Actor, action: str, status: str) -> QuerySet[Refund]:
+    if status and status not in Refund.Status.values:
+        raise InvalidInput(
+            "退款状态不存在",
+            code="refund_status_unknown",
+            detail={"status": status[:20], "allowed": Refund.Status.values},
+        )
+    if not refunds_visible(by=by):
+        audit_append(actor=by, action=f"{action}_denied", object_type="tendering.refunds", object_id="all")
+        raise PermissionDenied("只有交易中心工作人员可以查看退款清单", code="refunds_denied")
+    rows = Refund.objects.select_related("section__project")
+    if status:
+        rows = rows.filter(status=status)
+    return rows.order_by("-due_at", "-id")
+
+
+def refunds_page(*, by: Actor, status: str = "", page: int = 1, size: int = 20) -> Page[Refund]:
+    """One page of every refund (the centre's staff only), filtered by status; every call audited
+    (``tendering.refunds.view`` or ``tendering.refunds.view_denied``)."""
+    rows = _refunds_open(by=by, action="tendering.refunds.view", status=status)
+    page = max(page, 1)
+    size = min(max(size, 1), REFUND_PAGE_SIZE_MAX)
+    taken: Page[Refund] = page_take(rows, page=page, size=size)
+    audit_append(
+        actor=by,
+        action="tendering.refunds.view",
+        object_type="tendering.refunds",
+        object_id="all",
+        after={"status": status, "page": page, "count": len(taken.items)},
+    )
+    return taken
+
+
+def refunds_export(*, by: Actor, status: str = "") -> list[Refund]:
+    """Every refund for an Excel export (the centre's staff only), audited like a view
+    (``tendering.refunds.export`` or ``tendering.refunds.export_denied``)."""
+    rows = list(_refunds_open(by=by, action="tendering.refunds.export", status=status))
+    audit_append(
+        actor=by,
+        action="tendering.refunds.export",
+        object_type="tendering.refunds",
+        object_id="all",
+        after={"status": status, "count": len(rows)},
+    )
+    return rows
+
+
+def refund_get(*, uuid: str | uuid_lib.UUID, by: Actor) -> Refund:
+    """One refund by its reference: for the organisation owed it, and for the centre's staff (audited).
+
+    Anyone else gets NotFound, as if it did not exist.
+    """
+    found = Refund.objects.select_related("section__project").filter(uuid=_uuid(uuid, what="退款")).first()
+    if found is not None and not by.is_system:
+        if by.organisation_id is not None and found.organisation_id == by.organisation_id:
+            return found
+        if by.has_role(Role.CENTRE_STAFF):
+            audit_append(
+                actor=by, action="tendering.refund.view", object_type="tendering.refund", object_id=str(found.uuid)
+            )
+            return found
+    raise NotFound("退款记录不存在", code="refund_not_found", detail={"id": str(uuid)[:64]})

@@ -36,4 +36,16 @@ urlpatterns = [
     path("tenders/<str:section_code>/questions/", views.tender_ask, name="tender_ask"),
     path("tenders/<str:section_code>/objections/", views.tender_object, name="tender_object"),
     path("documents/<str:document_id>/", views.document_download_view, name="document_download"),
+    # Re-tender, registration withdrawal and refunds.
+    path(
+        "projects/<str:code>/sections/<str:section_code>/retender/",
+        views.section_retender_view,
+        name="section_retender",
+    ),
+    path(
+        "registrations/<str:registration_id>/withdraw/", views.registration_withdraw_view, name="registration_withdraw"
+    ),
+    path("refunds/", views.refund_list, name="refund_list"),
+    path("refunds/mine/", views.refunds_mine, name="refunds_mine"),
+    path("refunds/<str:refund_id>/paid/", views.refund_paid_view, name="refund_paid"),
 ]

@@ -20,7 +20,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from zhengwu.contexts.identity.roles import ROLE_LABELS, Role
@@ -35,17 +35,28 @@ from zhengwu.contexts.tendering.forms import (
     ObjectionForm,
     ProjectForm,
     QuestionForm,
+    RefundPaidForm,
     RefuseForm,
     ReplyForm,
     SectionForm,
     TerminateForm,
 )
 from zhengwu.contexts.tendering.lifecycle import violation_error
-from zhengwu.contexts.tendering.models import TRADE_TYPE_LABELS, Document, Notice, Project, Registration, Section
+from zhengwu.contexts.tendering.models import (
+    REFUND_KIND_LABELS,
+    REFUND_REASON_LABELS,
+    TRADE_TYPE_LABELS,
+    Document,
+    Notice,
+    Project,
+    Refund,
+    Registration,
+    Section,
+)
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import CHINA_TZ, clock_now
 from zhengwu.kernel.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied, ZhengwuError
-from zhengwu.kernel.money import money_format
+from zhengwu.kernel.money import money_format, money_to_fen
 from zhengwu.platform.web.access import roles_required
 from zhengwu.platform.web.exports import xlsx_response
 
@@ -403,6 +414,7 @@ def _project_context(request: HttpRequest, actor: Actor, project: Project, **bou
                 "registrations_visible": selectors.registrations_visible(section=section, by=actor),
                 "answer_form": bound.get(f"answer_{section.code}") or AnswerForm(questions=open_questions),
                 "accepting": section.status == rules.SectionStatus.ACCEPTING_BIDS,
+                **_retender_context(section, actor),
             }
         )
     preview: list[tuple[str, str, str]] = []
@@ -499,7 +511,8 @@ def section_add_view(request: HttpRequest, code: str) -> HttpResponse:
             project=project,
             name=data["name"],
             estimate_yuan=data["estimate_yuan"],
-            bid_security_yuan=data["bid_security_yuan"] or "0",
+            bid_security_yuan=data["bid_security_yuan"] or None,
+            bid_security_ratio=data["bid_security_ratio"] or None,
             document_price_yuan=data["document_price_yuan"] or "0",
             by=actor,
         )
@@ -989,6 +1002,7 @@ def _registration_page(
         "registration_deadline": _local(deadline),
         "registration_problem": problem,
         "can_decide": staff and registration.status == Registration.Status.APPLIED,
+        "can_withdraw": _withdrawable(registration, actor),
         "deposit_form": bound.get("deposit_form") or DepositForm(),
         "refuse_form": bound.get("refuse_form") or RefuseForm(),
         "error": bound.get("error"),
@@ -1103,3 +1117,206 @@ def registrations_view(request: HttpRequest, section_code: str) -> HttpResponse:
             ],
         },
     )
+
+
+# --- re-tender (重新招标) of a failed section ---------------------------------------------------------
+
+# What the button says, by what the procedure does after a failure (``rules.InsufficientOutcome``).
+RETENDER_LABELS = {
+    "retender": gettext_lazy("Tender again"),
+    "relist": gettext_lazy("List again"),
+    "terminate": gettext_lazy("Offer again (new auction)"),
+}
+
+
+def _retender_context(section: Section, actor: Actor) -> dict[str, Any]:
+    """A section row's re-tender facts: its attempt, the section it replaces, and the button."""
+    replaces = section.retender_of if section.retender_of_id else None
+    possible = selectors.retender_possible(section=section, by=actor)
+    label = ""
+    if possible:
+        try:
+            label = str(RETENDER_LABELS.get(selectors.retender_outcome(section=section), RETENDER_LABELS["retender"]))
+        except ZhengwuError:
+            label = str(RETENDER_LABELS["retender"])
+    return {
+        "replaces": replaces,
+        "retendered_by": list(section.retenders.order_by("index")) if section.status == "failed" else [],
+        "retender_possible": possible,
+        "retender_label": label,
+    }
+
+
+@require_POST
+@roles_required(Role.TENDERER, Role.AGENCY)
+def section_retender_view(request: HttpRequest, code: str, section_code: str) -> HttpResponse:
+    def act(project: Project, actor: Actor, data: dict[str, Any]) -> str:
+        new = services.section_retender(section=_section_of(project, section_code), by=actor)
+        return gettext("Section %(code)s created as attempt %(attempt)s; draft its notice to publish it.") % {
+            "code": new.code,
+            "attempt": new.attempt,
+        }
+
+    return _project_act(request, code, form_key="retender_form", make_form=lambda p, a: ApproveForm({}), act=act)
+
+
+# --- registration withdrawal (撤回竞买申请) --------------------------------------------------------------
+
+
+def _withdrawable(registration: Registration, actor: Actor) -> bool:
+    """Whether to offer the withdraw button: the bidder's own pending or confirmed registration."""
+    return (
+        actor.organisation_id is not None
+        and registration.organisation_id == actor.organisation_id
+        and registration.status in (Registration.Status.APPLIED, Registration.Status.CONFIRMED)
+    )
+
+
+@require_POST
+@roles_required(*ANYONE)
+def registration_withdraw_view(request: HttpRequest, registration_id: str) -> HttpResponse:
+    def act(registration: Registration, actor: Actor, data: dict[str, Any]) -> str:
+        withdrawn = services.registration_withdraw(registration=registration, by=actor)
+        if withdrawn.deposit_paid_fen > 0:
+            return gettext("Your registration is withdrawn; the deposit of %(amount)s yuan will be refunded.") % {
+                "amount": _yuan(withdrawn.deposit_paid_fen)
+            }
+        return gettext("Your registration is withdrawn.")
+
+    return _registration_act(request, registration_id, form_key="withdraw_form", form=ApproveForm({}), act=act)
+
+
+# --- refunds (退还) -----------------------------------------------------------------------------------
+#
+# Who is owed a refund reveals who obtained the documents or registered: an organisation sees its
+# own refunds (``refunds_own``); the centre's staff the list, through the audited
+# ``refunds_page``/``refunds_export``; nobody else anything.
+
+
+def _refund_row(refund: Refund) -> dict[str, Any]:
+    return {
+        "refund": refund,
+        "kind": REFUND_KIND_LABELS.get(refund.kind, refund.kind),
+        "reason": REFUND_REASON_LABELS.get(refund.reason, refund.reason),
+        "amount": _yuan(refund.amount_fen),
+        "interest": _yuan(refund.interest_fen),
+        "due_at": _local(refund.due_at),
+        "paid_at": _local(refund.paid_at),
+        "status_label": refund.get_status_display(),
+    }
+
+
+@require_GET
+@roles_required(*ANYONE)
+def refunds_mine(request: HttpRequest) -> HttpResponse:
+    """我的退款: the refunds owed or paid to the caller's own organisation."""
+    actor = _actor(request)
+    return render(
+        request, "tendering/refunds_mine.html", {"rows": [_refund_row(r) for r in selectors.refunds_own(by=actor)]}
+    )
+
+
+def _refund_page_int(value: str | None) -> int:
+    try:
+        return max(int(value or "1"), 1)
+    except ValueError:
+        return 1
+
+
+def _refund_list_page(
+    request: HttpRequest, actor: Actor, *, status: int = 200, error: ZhengwuError | None = None
+) -> HttpResponse:
+    wanted = request.GET.get("status", "").strip()
+    state = wanted if wanted in Refund.Status.values else ""
+    try:
+        taken = selectors.refunds_page(by=actor, status=state, page=_refund_page_int(request.GET.get("page")))
+    except ZhengwuError as exc:
+        return render(request, "tendering/refunds.html", {"error": exc}, status=_status(exc))
+    return render(
+        request,
+        "tendering/refunds.html",
+        {
+            "page": taken,
+            "rows": [_refund_row(r) for r in taken.items],
+            "statuses": list(Refund.Status.choices),
+            "status": state,
+            "paid_form": RefundPaidForm(),
+            "error": error,
+        },
+        status=status,
+    )
+
+
+@require_GET
+@roles_required(*ANYONE)
+def refund_list(request: HttpRequest) -> HttpResponse:
+    """Every refund, paged and filtered by status, with an Excel export: the centre's staff only,
+    through the audited ``refunds_page``/``refunds_export`` (a 403 page, audited, for anyone else)."""
+    actor = _actor(request)
+    if request.GET.get("format") != "xlsx":
+        return _refund_list_page(request, actor)
+    wanted = request.GET.get("status", "").strip()
+    try:
+        rows = selectors.refunds_export(by=actor, status=wanted if wanted in Refund.Status.values else "")
+    except ZhengwuError as exc:
+        return render(request, "tendering/refunds.html", {"error": exc}, status=_status(exc))
+    return xlsx_response(
+        filename=gettext("refunds"),
+        sheet=gettext("Refunds"),
+        headers=[
+            gettext("Section code"),
+            gettext("Organisation"),
+            gettext("What"),
+            gettext("Reason"),
+            gettext("Amount (yuan)"),
+            gettext("Interest (yuan)"),
+            gettext("Due"),
+            gettext("Status"),
+            gettext("Paid"),
+            gettext("Bank reference"),
+        ],
+        rows=(
+            [
+                r.section.code,
+                r.organisation_name,
+                REFUND_KIND_LABELS.get(r.kind, r.kind),
+                REFUND_REASON_LABELS.get(r.reason, r.reason),
+                _yuan(r.amount_fen),
+                _yuan(r.interest_fen),
+                _local(r.due_at),
+                r.get_status_display(),
+                _local(r.paid_at),
+                r.bank_reference,
+            ]
+            for r in rows
+        ),
+    )
+
+
+@require_POST
+@roles_required(Role.CENTRE_STAFF)
+def refund_paid_view(request: HttpRequest, refund_id: str) -> HttpResponse:
+    """Record that the centre paid a refund (the bank's reference and interest), then back to the list."""
+    actor = _actor(request)
+    try:
+        refund = selectors.refund_get(uuid=refund_id, by=actor)
+    except ZhengwuError as exc:
+        return render(request, "tendering/refused.html", {"error": exc}, status=_status(exc))
+    form = RefundPaidForm(request.POST)
+    if not form.is_valid():
+        error = InvalidInput(gettext("Please correct the fields marked below."), code="form_invalid")
+        return _refund_list_page(request, actor, status=400, error=error)
+    data = form.cleaned_data
+    try:
+        services.refund_record_paid(
+            refund=refund,
+            bank_reference=data["bank_reference"],
+            interest_fen=money_to_fen(data["interest_yuan"] or "0"),
+            by=actor,
+        )
+    except ZhengwuError as exc:
+        return _refund_list_page(request, actor, status=_status(exc), error=exc)
+    messages.success(
+        request, gettext("Refund of %(amount)s yuan recorded as paid.") % {"amount": _yuan(refund.amount_fen)}
+    )
+    return HttpResponseRedirect(_url(request, "refund_list"))

@@ -49,6 +49,8 @@ from zhengwu.contexts.tendering.rules.limits import (
     invitees_sufficient,
     notice_approval_roles,
     prequal_passed_sufficient,
+    security_from_ratio,
+    security_ratio_parse,
 )
 from zhengwu.contexts.tendering.rules.model import (
     APPROVER_LABELS,
@@ -193,6 +195,8 @@ __all__ = [
     "ruleset_for",
     "ruleset_get",
     "ruleset_select",
+    "security_from_ratio",
+    "security_ratio_parse",
     "timetable_check",
     "timetable_compute",
     "transition_check",

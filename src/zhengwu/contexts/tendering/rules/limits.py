@@ -86,3 +86,50 @@ def competition_required(*, ruleset: RuleSet, count: int) -> bool:
 def notice_approval_roles(*, ruleset: RuleSet) -> tuple[str, ...]:
     """The roles that must approve a notice before it is published (each one, in this order)."""
     return ruleset.notice_approval_roles
+
+
+# -- a bid security (deposit) stated as a ratio of the estimate -----------------------------------
+
+
+def security_ratio_parse(value: str | Decimal | Fraction) -> Fraction:
+    """A ratio as people write it ("2%", "0.02", Decimal("0.02")) as an exact Fraction in [0, 1].
+
+    Floats are refused: 0.02 as a float is not two hundredths, and money never touches floats.
+    """
+    if isinstance(value, Fraction):
+        ratio = value
+    elif isinstance(value, Decimal | str) and not isinstance(value, bool):
+        text = str(value).strip().replace(" ", "")
+        percent = text.endswith(("%", "％"))
+        if percent:
+            text = text[:-1]
+        try:
+            number = Decimal(text)
+        except ArithmeticError:
+            number = Decimal("NaN")
+        if not number.is_finite():
+            raise InvalidInput(
+                "保证金比例格式不正确，例如 2% 或 0.02", code="ratio_format", detail={"value": str(value)[:40]}
+            )
+        ratio = Fraction(number) / (100 if percent else 1)
+    else:
+        raise InvalidInput(
+            "保证金比例必须是精确的小数或百分数（不能使用浮点数）",
+            code="ratio_format",
+            detail={"value": repr(value)[:40]},
+        )
+    if ratio < 0 or ratio > 1:
+        raise InvalidInput("保证金比例应在0到100%之间", code="ratio_out_of_range", detail={"value": str(value)[:40]})
+    return ratio
+
+
+def security_from_ratio(*, estimate_fen: int, ratio: Fraction) -> int:
+    """The amount of ``ratio`` of the estimate, rounded DOWN to the fen (exact arithmetic).
+
+    Rounding down keeps a security stated as the cap itself ("2%") within the cap
+    (招标投标法实施条例 第二十六条: 不得超过招标项目估算价的2%).
+    """
+    estimate = _require_fen(estimate_fen, "估算价（预算）")
+    if not isinstance(ratio, Fraction) or ratio < 0 or ratio > 1:
+        raise InvalidInput("保证金比例应在0到100%之间", code="ratio_out_of_range", detail={"value": str(ratio)})
+    return estimate * ratio.numerator // ratio.denominator

@@ -19,14 +19,17 @@ from zhengwu.contexts.tendering.services.notices import (
     notice_revise,
 )
 from zhengwu.contexts.tendering.services.projects import project_register, section_add
+from zhengwu.contexts.tendering.services.refunds import refund_record_paid
 from zhengwu.contexts.tendering.services.registration import (
     deposit_record,
     registration_apply,
     registration_confirm,
     registration_refuse,
 )
+from zhengwu.contexts.tendering.services.retender import section_retender
 from zhengwu.contexts.tendering.services.termination import tender_terminate
 from zhengwu.contexts.tendering.services.transitions import section_close_bidding, section_transition
+from zhengwu.contexts.tendering.services.withdrawal import registration_withdraw
 
 __all__ = [
     "answer_publish",
@@ -41,11 +44,14 @@ __all__ = [
     "objection_reply",
     "project_register",
     "question_ask",
+    "refund_record_paid",
     "registration_apply",
     "registration_confirm",
     "registration_refuse",
+    "registration_withdraw",
     "section_add",
     "section_close_bidding",
+    "section_retender",
     "section_transition",
     "tender_terminate",
 ]

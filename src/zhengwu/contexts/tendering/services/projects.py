@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
+from fractions import Fraction
 
 from django.conf import settings
 from django.db import transaction
@@ -168,25 +169,89 @@ def project_register(
     return project
 
 
+def _security_fen(
+    *, estimate_fen: int, amount_yuan: str | Decimal | int | None, ratio: str | Decimal | Fraction | None
+) -> int:
+    """The bid security (deposit) in fen: an amount in yuan, or a ratio of the estimate (one of them)."""
+    given = amount_yuan is not None and str(amount_yuan).strip() != ""
+    by_ratio = ratio is not None and str(ratio).strip() != ""
+    if given and by_ratio:
+        raise InvalidInput(
+            "投标（竞买）保证金请填写金额或比例，二者只能选一",
+            code="bid_security_amount_and_ratio",
+            detail={"field": "bid_security_ratio"},
+        )
+    if by_ratio:
+        assert ratio is not None
+        try:
+            parsed = rules.security_ratio_parse(ratio)
+        except InvalidInput as exc:
+            exc.detail = {**exc.detail, "field": "bid_security_ratio"}
+            raise
+        return rules.security_from_ratio(estimate_fen=estimate_fen, ratio=parsed)
+    if not given:
+        return 0
+    assert amount_yuan is not None
+    return yuan_to_fen(amount_yuan, field="bid_security", label="投标保证金")
+
+
+def _section_create(
+    *,
+    project: Project,
+    name: str,
+    estimate_fen: int,
+    security_fen: int,
+    price_fen: int,
+    now: dt.datetime,
+    retender_of: Section | None = None,
+) -> Section:
+    """A new draft section of ``project`` (locked by the caller): the next index and new codes.
+
+    The one place where a section's code and 统一交易标识码 are issued (``section_add`` and
+    ``section_retender``); the caller appends the audit entry.
+    """
+    index = (project.sections.aggregate(m=Max("index"))["m"] or 0) + 1
+    if index > SECTIONS_MAX:
+        raise Conflict(f"一个项目最多{SECTIONS_MAX}个标段", code="sections_too_many", detail={"max": SECTIONS_MAX})
+    return Section.objects.create(
+        project=project,
+        index=index,
+        code=codes.section_code_make(project_code=project.code, index=index),
+        deal_code=_deal_code_issue(project=project, now=now),
+        name=name,
+        estimate_fen=estimate_fen,
+        bid_security_fen=security_fen,
+        document_price_fen=price_fen,
+        status=rules.SectionStatus.DRAFT.value,
+        status_changed_at=now,
+        retender_of=retender_of,
+        attempt=retender_of.attempt + 1 if retender_of is not None else 1,
+        created_at=now,
+    )
+
+
 def section_add(
     *,
     project: Project,
     name: str,
     estimate_yuan: str | Decimal | int,
-    bid_security_yuan: str | Decimal | int = "0",
+    bid_security_yuan: str | Decimal | int | None = None,
     document_price_yuan: str | Decimal | int = "0",
+    bid_security_ratio: str | Decimal | Fraction | None = None,
     by: Actor,
 ) -> Section:
     """Add a section (标段/包) to a project; its code is issued now and never changes.
 
-    The bid security (竞买保证金 for land and property) is checked against the procedure's cap
-    (≤2% of the estimate for tenders, 招标投标法实施条例 第二十六条 / 政府采购法实施条例 第三十三条).
+    The bid security (竞买保证金 for land and property) is an amount in yuan or a ratio of the
+    estimate ("2%", "0.02", ``Decimal("0.02")``), never both; a ratio gives the estimate × ratio
+    rounded down to the fen. Either way it is checked against the procedure's cap (≤2% of the
+    estimate for tenders, 招标投标法实施条例 第二十六条 / 政府采购法实施条例 第三十三条).
     The document price is what a bidder pays to obtain the documents (0: free).
     """
     require_manager(project, by, what="添加标段")
     name = text_required(name, field="name", label="标段（包）名称", max_length=NAME_MAX)
     estimate_fen = yuan_to_fen(estimate_yuan, field="estimate", label="估算价（预算）", positive=True)
-    security_fen = yuan_to_fen(bid_security_yuan, field="bid_security", label="投标保证金")
+    security_fen = _security_fen(estimate_fen=estimate_fen, amount_yuan=bid_security_yuan, ratio=bid_security_ratio)
     price_fen = yuan_to_fen(document_price_yuan, field="document_price", label="文件售价")
     ruleset = ruleset_current(project.procedure)
     violation = rules.bid_security_check(ruleset=ruleset, estimate_fen=estimate_fen, security_fen=security_fen)
@@ -203,21 +268,13 @@ def section_add(
                 code="project_sections_closed",
                 detail={"project": locked.code},
             )
-        index = (locked.sections.aggregate(m=Max("index"))["m"] or 0) + 1
-        if index > SECTIONS_MAX:
-            raise Conflict(f"一个项目最多{SECTIONS_MAX}个标段", code="sections_too_many", detail={"max": SECTIONS_MAX})
-        section = Section.objects.create(
+        section = _section_create(
             project=locked,
-            index=index,
-            code=codes.section_code_make(project_code=locked.code, index=index),
-            deal_code=_deal_code_issue(project=locked, now=now),
             name=name,
             estimate_fen=estimate_fen,
-            bid_security_fen=security_fen,
-            document_price_fen=price_fen,
-            status=rules.SectionStatus.DRAFT.value,
-            status_changed_at=now,
-            created_at=now,
+            security_fen=security_fen,
+            price_fen=price_fen,
+            now=now,
         )
         audit_append(
             actor=by,
@@ -230,6 +287,7 @@ def section_add(
                 "name": name,
                 "estimate_fen": estimate_fen,
                 "bid_security_fen": security_fen,
+                "bid_security_ratio": str(bid_security_ratio) if bid_security_ratio is not None else None,
                 "document_price_fen": price_fen,
             },
         )

@@ -33,9 +33,11 @@ from zhengwu.contexts.tendering.services.common import (
     text_required,
     yuan_to_fen,
 )
+from zhengwu.contexts.tendering.services.refunds import deposit_refund_due
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import clock_now
 from zhengwu.kernel.errors import Conflict, InvalidInput, PermissionDenied
+from zhengwu.kernel.ids import id_new
 from zhengwu.platform.audit.services import audit_append
 from zhengwu.platform.workdays.selectors import calendar_get
 
@@ -103,6 +105,50 @@ def _require_pending(registration: Registration) -> None:
         )
 
 
+def _reapply(
+    existing: Registration, *, section: Section, organisation_uscc: str, now: dt.datetime, by: Actor
+) -> Registration:
+    """Apply again after a withdrawal: the same row (one per section and organisation), a new application.
+
+    The row gets a new reference (``uuid``): the bank's confirmation of a new deposit quotes it,
+    and the refund of the earlier deposit keeps the old one as its ``source``, so a second
+    withdrawal refunds the second deposit too. The deposit due is the section's current one and
+    nothing paid before counts (the earlier deposit is being refunded). The earlier application
+    and its withdrawal stay in the audit log.
+    """
+    locked = _registration_locked(existing)
+    if locked.status != Registration.Status.WITHDRAWN:
+        return locked
+    before = {**_summary(locked), "uuid": str(locked.uuid), "withdrawn_at": iso(locked.withdrawn_at)}
+    locked.uuid = id_new()
+    locked.organisation_name = by.organisation_name
+    locked.organisation_uscc = organisation_uscc
+    locked.user_id = by.user_id
+    locked.username = by.username
+    locked.applied_at = now
+    locked.deposit_required_fen = section.bid_security_fen
+    locked.deposit_paid_fen = 0
+    locked.deposit_paid_at = None
+    locked.deposit_recorded_by_username = ""
+    locked.deposit_recorded_at = None
+    locked.status = Registration.Status.APPLIED
+    locked.confirmed_by_username = ""
+    locked.decided_at = None
+    locked.reason = ""
+    locked.withdrawn_at = None
+    locked.version += 1
+    locked.save()
+    audit_append(
+        actor=by,
+        action="tendering.registration.reapply",
+        object_type="tendering.registration",
+        object_id=str(locked.uuid),
+        before=before,
+        after=_summary(locked),
+    )
+    return locked
+
+
 def registration_apply(*, section: Section, by: Actor) -> Registration:
     """Apply to bid in a land or property section for the caller's organisation (idempotent).
 
@@ -110,7 +156,8 @@ def registration_apply(*, section: Section, by: Actor) -> Registration:
     only within the registration window (from the notice's publication until the registration
     deadline, ``rules.registration_deadline``), by server time. The deposit due is the section's
     竞买保证金 (``Section.bid_security_fen``) at the moment of application. Applying twice returns
-    the first record, whatever became of it.
+    the first record, whatever became of it — except a withdrawn one: a bidder that withdrew may
+    apply again within the window, as a new application (see ``_reapply``).
     """
     if not by.has_role(Role.BIDDER) or by.organisation_id is None or by.is_system:
         raise PermissionDenied("只有竞买人（意向受让方）可以提交竞买申请", code="bidder_required")
@@ -121,7 +168,7 @@ def registration_apply(*, section: Section, by: Actor) -> Registration:
         raise PermissionDenied("出让人（转让方）及其代理机构不能参加本项目竞买", code="registration_own_project")
     ruleset = _applicable(section)
     existing = Registration.objects.filter(section=section, organisation_id=by.organisation_id).first()
-    if existing is not None:
+    if existing is not None and existing.status != Registration.Status.WITHDRAWN:
         return existing
     organisation = organisation_get_by_id(organisation_id=by.organisation_id)
     now = clock_now()
@@ -139,6 +186,8 @@ def registration_apply(*, section: Section, by: Actor) -> Registration:
         )
         if violation is not None:
             raise violation_error(violation, conflict=True)
+        if existing is not None:
+            return _reapply(existing, section=locked, organisation_uscc=organisation.uscc, now=now, by=by)
         try:
             with transaction.atomic():
                 registration = Registration.objects.create(
@@ -264,7 +313,10 @@ def registration_confirm(*, registration: Registration, by: Actor) -> Registrati
 
 
 def registration_refuse(*, registration: Registration, reason: str, by: Actor) -> Registration:
-    """Refuse a pending registration with a reason (the centre's staff); refusing it again changes nothing."""
+    """Refuse a pending registration with a reason (the centre's staff); refusing it again changes nothing.
+
+    A deposit it had received becomes a ``Refund`` (reason ``registration_refused``).
+    """
     _require_staff(by, what="不予确认竞买资格")
     reason = text_required(reason, field="reason", label="不予确认理由", max_length=REASON_MAX)
     now = clock_now()
@@ -281,12 +333,14 @@ def registration_refuse(*, registration: Registration, reason: str, by: Actor) -
         locked.decided_at = now
         locked.version += 1
         locked.save(update_fields=["status", "reason", "confirmed_by_username", "decided_at", "version"])
+        # A refused bidder gets its deposit back (a ``Refund`` the centre pays).
+        refund = deposit_refund_due(registration=locked, reason="registration_refused", now=now)
         audit_append(
             actor=by,
             action="tendering.registration.refuse",
             object_type="tendering.registration",
             object_id=str(locked.uuid),
             before=before,
-            after=_summary(locked),
+            after={**_summary(locked), "refund": str(refund.uuid) if refund is not None else None},
         )
     return locked

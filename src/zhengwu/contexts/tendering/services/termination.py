@@ -16,6 +16,7 @@ from zhengwu.contexts.tendering.services.common import (
     sections_checked,
     text_required,
 )
+from zhengwu.contexts.tendering.services.refunds import refunds_due_on_termination
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import clock_now
 from zhengwu.kernel.errors import Conflict
@@ -29,8 +30,15 @@ def tender_terminate(*, project: Project, reason: str, sections: Sequence[Sectio
     """Terminate the tender of ``sections`` (default: every section that can still be terminated).
 
     Publishes a termination notice (终止公告, 招标投标法实施条例 第三十一条) that references the notice
-    which opened the tender, and moves each section to ``terminated``. Refunds of document fees and
-    securities follow from the payments context.
+    which opened the tender, and moves each section to ``terminated``.
+
+    In the same transaction it makes every refund the termination owes due (招标投标法实施条例
+    第三十一条: the fees of the pre-qualification and tender documents, and the securities with the
+    bank's interest for the same period): one ``Refund`` per paid tender document fee, paid
+    pre-qualification document fee and received registration deposit not refunded yet
+    (``services.refunds.refunds_due_on_termination``). Bid securities (投标保证金) arrive with the
+    bidding context in a later issue, which adds their refunds. The audit entry does not count the
+    refunds: their number would tell how many obtained the documents.
     """
     require_manager(project, by, what="终止招标")
     reason = text_required(reason, field="reason", label="终止原因", max_length=REASON_MAX)
@@ -78,6 +86,7 @@ def tender_terminate(*, project: Project, reason: str, sections: Sequence[Sectio
         outbox_publish(event=notice_event(notice=notice, sections=targets))
         for section in targets:
             status_apply(section=section, target=rules.SectionStatus.TERMINATED, reason=REASON_TERMINATED, now=now)
+        refunds_due_on_termination(sections=targets, now=now)
         audit_append(
             actor=by,
             action="tendering.tender.terminate",

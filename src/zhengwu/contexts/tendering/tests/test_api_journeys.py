@@ -336,6 +336,11 @@ def test_the_openapi_document_lists_every_tendering_endpoint_with_schemas(world:
             "/registrations/{uuid}/refuse",
             "/tenders",
             "/tenders/{section_code}",
+            "/sections/{code}/retender",
+            "/registrations/{uuid}/withdraw",
+            "/refunds",
+            "/refunds/mine",
+            "/refunds/{uuid}/paid",
         )
     }
 
