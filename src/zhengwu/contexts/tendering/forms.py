@@ -125,6 +125,11 @@ class DocumentForm(forms.Form):
     file = forms.FileField(label=_("File"))
     section = forms.ChoiceField(label=_("Section"), choices=(), required=False)
     is_public = forms.BooleanField(label=_("Public attachment of the notice"), required=False)
+    stage = forms.ChoiceField(
+        label=_("Which documents"),
+        choices=[("tender", _("Tender documents")), ("prequalification", _("Pre-qualification documents"))],
+        required=False,
+    )
 
     def __init__(self, *args: Any, sections: Sequence[Section] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -177,3 +182,17 @@ class DepositForm(forms.Form):
 
 class RefuseForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class PrequalApplyForm(forms.Form):
+    file = forms.FileField(label=_("Application file"))
+
+
+class PrequalReviewForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"), choices=[("pass", _("Passed")), ("fail", _("Failed"))])
+    reason = forms.CharField(
+        label=_("Reason (required when failing)"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

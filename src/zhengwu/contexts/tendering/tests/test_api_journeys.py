@@ -336,6 +336,15 @@ def test_the_openapi_document_lists_every_tendering_endpoint_with_schemas(world:
             "/registrations/{uuid}/refuse",
             "/tenders",
             "/tenders/{section_code}",
+            "/sections/{code}/prequal",
+            "/sections/{code}/prequal/obtain",
+            "/sections/{code}/prequal/application",
+            "/sections/{code}/prequal/withdraw",
+            "/sections/{code}/prequal/applications",
+            "/sections/{code}/prequal/conclude",
+            "/prequal/{uuid}",
+            "/prequal/{uuid}/review",
+            "/prequal/{uuid}/file",
         )
     }
 
