@@ -39,6 +39,7 @@ from zhengwu.contexts.tendering.models import (
     Answer,
     Document,
     Notice,
+    PrequalApplication,
     Project,
     Refund,
     Registration,
@@ -55,6 +56,11 @@ from zhengwu.contexts.tendering.services import (
     notice_revise,
     objection_file,
     objection_reply,
+    prequal_apply,
+    prequal_conclude,
+    prequal_documents_obtain,
+    prequal_review,
+    prequal_withdraw,
     project_register,
     question_ask,
     refund_record_paid,
@@ -303,6 +309,8 @@ class DocumentOut(Schema):
     sha256: str
     content_type: str
     is_public: bool
+    # "tender" or "prequalification" (资格预审文件).
+    stage: str
     uploaded_at: dt.datetime
 
 
@@ -582,6 +590,7 @@ def _document_out(document: Document) -> DocumentOut:
         sha256=document.sha256,
         content_type=document.content_type,
         is_public=document.is_public,
+        stage=document.stage,
         uploaded_at=document.uploaded_at.astimezone(CHINA_TZ),
     )
 
@@ -946,8 +955,10 @@ def router_build(*, platform: str) -> Router | None:
         file: File[UploadedFile],
         section_code: Form[str | None] = None,
         is_public: Form[bool] = False,
+        stage: Form[str] = "tender",
     ) -> Status[DocumentOut]:
-        """Multipart upload; the response carries the SHA-256 and size computed while storing it."""
+        """Multipart upload; the response carries the SHA-256 and size computed while storing it.
+        ``stage="prequalification"`` uploads pre-qualification documents (资格预审文件)."""
         actor = _actor(request)
         project = selectors.project_get_by_code(code=code)
         section = _section_by_code(section_code) if section_code else None
@@ -958,6 +969,7 @@ def router_build(*, platform: str) -> Router | None:
             section=section,
             is_public=is_public,
             content_type=file.content_type or "",
+            stage=stage,
             by=actor,
         )
         return Status(201, _document_out(document))
@@ -1222,4 +1234,219 @@ def router_build(*, platform: str) -> Router | None:
             )
         )
 
+    _prequal_routes(router)
     return router
+
+
+# --- pre-qualification (资格预审) ------------------------------------------------------------------
+#
+# A bidder reads its own application (its result once the review is concluded); one application
+# is opened by its reference by its own applicant and, after the application deadline, by the
+# reviewers (``prequal_application_get``, audited); the list only through the audited gatekeeper
+# ``selectors.prequal_applications_for``.
+
+
+class PrequalResultOut(Schema):
+    passed: bool
+    reason: str
+    concluded_at: dt.datetime
+
+
+class PrequalApplicationOut(Schema):
+    uuid: uuid_lib.UUID
+    section_code: str
+    organisation_name: str
+    organisation_uscc: str
+    # For the applicant, a decision shows as "submitted" until the review is concluded.
+    status: str
+    obtained_at: dt.datetime
+    submitted_at: dt.datetime | None
+    file_name: str
+    file_size: int | None
+    file_sha256: str
+    withdrawn_at: dt.datetime | None
+    # 资格预审结果通知书: None until the review is concluded.
+    result: PrequalResultOut | None
+    version: int
+
+
+class PrequalOwnOut(Schema):
+    """A section's pre-qualification timetable and the caller's own application; nothing about others."""
+
+    section_code: str
+    status: str
+    prequal_doc_issue_start: dt.datetime | None
+    prequal_doc_issue_end: dt.datetime | None
+    prequal_deadline: dt.datetime | None
+    prequal_concluded_at: dt.datetime | None
+    # The documents are free of charge on this platform (platform policy).
+    document_price_fen: int
+    application: PrequalApplicationOut | None
+
+
+class PrequalRowOut(Schema):
+    uuid: uuid_lib.UUID
+    organisation_name: str
+    organisation_uscc: str
+    status: str
+    obtained_at: dt.datetime
+    submitted_at: dt.datetime | None
+    file_name: str
+    file_size: int | None
+    file_sha256: str
+    withdrawn_at: dt.datetime | None
+    reviewed_by_username: str
+    reviewed_at: dt.datetime | None
+    reason: str
+
+
+class PrequalReviewIn(Schema):
+    passed: bool
+    reason: str = ""
+
+
+def _prequal_application_out(application: PrequalApplication, *, own: bool) -> PrequalApplicationOut:
+    result = selectors.prequal_result(application=application)
+    return PrequalApplicationOut(
+        uuid=application.uuid,
+        section_code=application.section.code,
+        organisation_name=application.organisation_name,
+        organisation_uscc=application.organisation_uscc,
+        status=selectors.prequal_status_shown(application=application) if own else application.status,
+        obtained_at=application.obtained_at.astimezone(CHINA_TZ),
+        submitted_at=_local(application.submitted_at),
+        file_name=application.file_name,
+        file_size=application.file_size,
+        file_sha256=application.file_sha256,
+        withdrawn_at=_local(application.withdrawn_at),
+        result=PrequalResultOut(
+            passed=result.passed, reason=result.reason, concluded_at=result.concluded_at.astimezone(CHINA_TZ)
+        )
+        if result is not None
+        else None,
+        version=application.version,
+    )
+
+
+def _prequal_own_out(section: Section, by: Actor) -> PrequalOwnOut:
+    section = selectors.section_get(uuid=section.uuid)
+    application = selectors.prequal_application_status(section=section, by=by)
+    return PrequalOwnOut(
+        section_code=section.code,
+        status=section.status,
+        prequal_doc_issue_start=_local(section.prequal_doc_issue_start),
+        prequal_doc_issue_end=_local(section.prequal_doc_issue_end),
+        prequal_deadline=_local(section.prequal_deadline),
+        prequal_concluded_at=_local(section.prequal_concluded_at),
+        document_price_fen=0,
+        application=_prequal_application_out(application, own=True) if application is not None else None,
+    )
+
+
+def _prequal_routes(router: Router) -> None:
+    @router.post(
+        "/sections/{code}/prequal/obtain",
+        response={201: PrequalOwnOut},
+        summary="Obtain the pre-qualification documents (资格预审文件)",
+    )
+    def prequal_obtain(request: HttpRequest, code: str) -> Status[PrequalOwnOut]:
+        """Free of charge, during their issue period (idempotent)."""
+        actor = _actor(request)
+        section = _section_by_code(code)
+        prequal_documents_obtain(section=section, by=actor)
+        return Status(201, _prequal_own_out(section, actor))
+
+    @router.get("/sections/{code}/prequal", response=PrequalOwnOut, summary="My own pre-qualification application")
+    def prequal_own(request: HttpRequest, code: str) -> PrequalOwnOut:
+        """The section's pre-qualification timetable and the caller's own application, with its result
+        once the review is concluded."""
+        actor = _actor(request)
+        return _prequal_own_out(_section_by_code(code), actor)
+
+    @router.post(
+        "/sections/{code}/prequal/application",
+        response={201: PrequalOwnOut},
+        summary="Submit or replace the pre-qualification application",
+    )
+    def prequal_submit(request: HttpRequest, code: str, file: File[UploadedFile]) -> Status[PrequalOwnOut]:
+        """Multipart upload before the application deadline; the SHA-256 is computed while storing it."""
+        actor = _actor(request)
+        section = _section_by_code(code)
+        prequal_apply(
+            section=section, name=file.name or "", content=file, content_type=file.content_type or "", by=actor
+        )
+        return Status(201, _prequal_own_out(section, actor))
+
+    @router.post(
+        "/sections/{code}/prequal/withdraw",
+        response=PrequalOwnOut,
+        summary="Withdraw the pre-qualification application",
+    )
+    def prequal_withdraw_endpoint(request: HttpRequest, code: str) -> PrequalOwnOut:
+        actor = _actor(request)
+        section = _section_by_code(code)
+        prequal_withdraw(section=section, by=actor)
+        return _prequal_own_out(section, actor)
+
+    @router.get(
+        "/sections/{code}/prequal/applications",
+        response=list[PrequalRowOut],
+        summary="Pre-qualification applicants (reviewers, after the deadline)",
+    )
+    def prequal_applications_list(request: HttpRequest, code: str) -> list[PrequalRowOut]:
+        """Secret before the application deadline for everyone (403 ``prequal_applicants_secret``);
+        afterwards for the tenderer, its agency and centre staff. Every call is audited."""
+        actor = _actor(request)
+        rows = selectors.prequal_applications_for(section=_section_by_code(code), by=actor)
+        return [
+            PrequalRowOut(
+                uuid=r.uuid,
+                organisation_name=r.organisation_name,
+                organisation_uscc=r.organisation_uscc,
+                status=r.status,
+                obtained_at=r.obtained_at.astimezone(CHINA_TZ),
+                submitted_at=_local(r.submitted_at),
+                file_name=r.file_name,
+                file_size=r.file_size,
+                file_sha256=r.file_sha256,
+                withdrawn_at=_local(r.withdrawn_at),
+                reviewed_by_username=r.reviewed_by_username,
+                reviewed_at=_local(r.reviewed_at),
+                reason=r.reason,
+            )
+            for r in rows
+        ]
+
+    @router.get("/prequal/{uuid}", response=PrequalApplicationOut, summary="One pre-qualification application")
+    def prequal_detail(request: HttpRequest, uuid: str) -> PrequalApplicationOut:
+        """Its own applicant; the reviewers after the deadline (audited); 404 for anyone else."""
+        actor = _actor(request)
+        application = selectors.prequal_application_get(uuid=uuid, by=actor)
+        return _prequal_application_out(application, own=application.organisation_id == actor.organisation_id)
+
+    @router.post("/prequal/{uuid}/review", response=PrequalApplicationOut, summary="Pass or fail an application")
+    def prequal_review_endpoint(request: HttpRequest, uuid: str, payload: PrequalReviewIn) -> PrequalApplicationOut:
+        """After the application deadline, before conclusion; failing needs a ``reason``."""
+        actor = _actor(request)
+        application = selectors.prequal_application_get(uuid=uuid, by=actor)
+        reviewed = prequal_review(application=application, passed=payload.passed, reason=payload.reason, by=actor)
+        return _prequal_application_out(reviewed, own=False)
+
+    @router.post("/sections/{code}/prequal/conclude", response=SectionOut, summary="Conclude the pre-qualification")
+    def prequal_conclude_endpoint(request: HttpRequest, code: str) -> SectionOut:
+        """Once every submitted application is decided; too few passed ⇒ the section fails
+        (``insufficient_qualified``)."""
+        actor = _actor(request)
+        return _section_out(prequal_conclude(section=_section_by_code(code), by=actor))
+
+    @router.get("/prequal/{uuid}/file", summary="Download a pre-qualification application file")
+    def prequal_file(request: HttpRequest, uuid: str) -> FileResponse:
+        """Its own applicant; the reviewers after the deadline (audited); 404 for anyone else."""
+        actor = _actor(request)
+        application = selectors.prequal_file_download(uuid=uuid, by=actor)
+        return FileResponse(
+            selectors.prequal_file_open(application=application),
+            as_attachment=True,
+            filename=application.file_name,
+            content_type="application/octet-stream",
+        )

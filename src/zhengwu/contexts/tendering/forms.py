@@ -129,6 +129,11 @@ class DocumentForm(forms.Form):
     file = forms.FileField(label=_("File"))
     section = forms.ChoiceField(label=_("Section"), choices=(), required=False)
     is_public = forms.BooleanField(label=_("Public attachment of the notice"), required=False)
+    stage = forms.ChoiceField(
+        label=_("Which documents"),
+        choices=[("tender", _("Tender documents")), ("prequalification", _("Pre-qualification documents"))],
+        required=False,
+    )
 
     def __init__(self, *args: Any, sections: Sequence[Section] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -186,3 +191,17 @@ class RefuseForm(forms.Form):
 class RefundPaidForm(forms.Form):
     bank_reference = forms.CharField(label=_("Bank reference"), max_length=64)
     interest_yuan = forms.CharField(label=_("Interest for the same period (yuan)"), max_length=40, required=False)
+
+
+class PrequalApplyForm(forms.Form):
+    file = forms.FileField(label=_("Application file"))
+
+
+class PrequalReviewForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"), choices=[("pass", _("Passed")), ("fail", _("Failed"))])
+    reason = forms.CharField(
+        label=_("Reason (required when failing)"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -44,6 +44,9 @@ REASON_ACCEPTING = "documents_issued"
 REASON_DEADLINE = "bid_deadline_passed"
 REASON_TERMINATED = "terminated"
 REASON_INSUFFICIENT_BIDS = "insufficient_bids"
+# Pre-qualification (资格预审): its notice opens the stage; too few qualified applicants fail the section.
+REASON_PREQUALIFICATION = "prequalification_published"
+REASON_INSUFFICIENT_QUALIFIED = "insufficient_qualified"
 
 TICK_BATCH = 500
 

@@ -13,6 +13,10 @@ The rule is kept here, in the data-access layer, for every page and API alike:
   ``registrations_for`` is its gatekeeper, ``registration_status`` the bidder's own record, and
   ``registration_get`` opens one registration by its reference for its own bidder and the centre's
   staff (who act on the bank's confirmation quoting it), audited for staff;
+- who obtained the pre-qualification documents or applied (资格预审) is kept by its own
+  deadline, the application deadline: ``prequal_applications_for`` is its gatekeeper (the
+  project's managers and centre staff after that deadline, for the review), and
+  ``prequal_application_status`` the bidder's own record;
 - question askers are never shown to anyone but the asker; objectors are hidden until the
   deadline, like document holders;
 - nothing here returns a count of holders, askers or objectors before the deadline.
@@ -26,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid as uuid_lib
+from collections.abc import Callable
 from typing import IO
 
 from django.core.files.storage import default_storage
@@ -42,6 +47,7 @@ from zhengwu.contexts.tendering.models import (
     Notice,
     NoticeApproval,
     Objection,
+    PrequalApplication,
     Project,
     Question,
     Refund,
@@ -293,11 +299,15 @@ def documents_for(*, section: Section, by: Actor) -> list[Document]:
     if project_manages(section.project, by) or _oversees(by):
         return list(rows.order_by("uploaded_at", "id"))
     public = list(rows.filter(is_public=True).order_by("uploaded_at", "id"))
+    # Pre-qualification documents go to the organisations that obtained them (资格预审文件).
+    prequal: list[Document] = []
+    if prequal_application_status(section=section, by=by) is not None:
+        prequal = list(rows.filter(is_public=False, stage="prequalification").order_by("uploaded_at", "id"))
     obtain = document_obtain_status(section=section, by=by)
     if obtain is None:
-        return public
+        return sorted([*public, *prequal], key=lambda d: (d.uploaded_at, d.pk))
     received = list(obtain.documents.order_by("uploaded_at", "id"))
-    return sorted([*public, *received], key=lambda d: (d.uploaded_at, d.pk))
+    return sorted([*public, *prequal, *received], key=lambda d: (d.uploaded_at, d.pk))
 
 
 def document_download(*, document: Document, by: Actor) -> Document:
@@ -308,6 +318,17 @@ def document_download(*, document: Document, by: Actor) -> Document:
     if project_manages(project, by) or _oversees(by):
         return document
     if by.organisation_id is not None and by.has_role(Role.BIDDER):
+        if document.stage == "prequalification":
+            # Pre-qualification documents: for the organisations that obtained them, never via the
+            # tender documents (and tender documents never via these).
+            applications = PrequalApplication.objects.filter(
+                organisation_id=by.organisation_id, section__project=project
+            )
+            if document.section_id is not None:
+                applications = applications.filter(section_id=document.section_id)
+            if applications.exists():
+                return document
+            raise PermissionDenied("请先获取资格预审文件", code="prequal_documents_not_obtained")
         received = DocumentObtain.objects.filter(
             organisation_id=by.organisation_id, section__project=project, documents=document
         ).exists()
@@ -345,15 +366,24 @@ def _secret_list_admits(*, section: Section, by: Actor) -> bool:
 
 
 def _secret_list_open(
-    *, section: Section, by: Actor, action: str, secret: tuple[str, str], denied: tuple[str, str]
+    *,
+    section: Section,
+    by: Actor,
+    action: str,
+    secret: tuple[str, str],
+    denied: tuple[str, str],
+    admits: Callable[..., bool] | None = None,
+    deadline_passed: Callable[..., bool] | None = None,
 ) -> None:
     """Admit ``by`` to a secret list of ``section`` or raise; a refusal is audited here.
 
     ``secret`` and ``denied`` are (code, message) for a refusal before and after the deadline.
+    ``admits`` and ``deadline_passed`` (keyword ``section`` and ``by`` / ``section``) replace the
+    bid-deadline rule for a list with a deadline of its own (pre-qualification applicants).
     """
-    if _secret_list_admits(section=section, by=by):
+    if (admits or _secret_list_admits)(section=section, by=by):
         return
-    passed = section_deadline_passed(section=section)
+    passed = (deadline_passed or section_deadline_passed)(section=section)
     audit_append(
         actor=by,
         action=f"{action}_denied",
@@ -726,3 +756,182 @@ def refund_get(*, uuid: str | uuid_lib.UUID, by: Actor) -> Refund:
             )
             return found
     raise NotFound("退款记录不存在", code="refund_not_found", detail={"id": str(uuid)[:64]})
+
+
+# --- pre-qualification (资格预审) applicants (SECRET; the reviewers only after the application deadline)
+#
+# The applicants are the potential bidders (招标投标法 第二十二条). Before the application deadline
+# nobody sees who obtained the pre-qualification documents or applied; after it the project's
+# tenderer and agency and the centre's staff see them for the review, each look audited. The
+# regulator is not among them: it supervises through the audit trail, and the list is not part of
+# a regulator's work. A bidder only ever sees its own application.
+
+
+@dataclasses.dataclass(frozen=True)
+class PrequalRow:
+    """One applicant as the reviewers see it after the application deadline."""
+
+    uuid: uuid_lib.UUID
+    organisation_id: int
+    organisation_name: str
+    organisation_uscc: str
+    status: str
+    obtained_at: dt.datetime
+    submitted_at: dt.datetime | None
+    file_name: str
+    file_size: int | None
+    file_sha256: str
+    withdrawn_at: dt.datetime | None
+    reviewed_by_username: str
+    reviewed_at: dt.datetime | None
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True)
+class PrequalResult:
+    """An applicant's own result (资格预审结果通知书); only once the review is concluded."""
+
+    passed: bool
+    reason: str
+    concluded_at: dt.datetime
+
+
+def prequal_deadline_passed(*, section: Section) -> bool:
+    """Whether the section's application deadline has passed by server time (read from the database)."""
+    deadline = Section.objects.filter(pk=section.pk).values_list("prequal_deadline", flat=True).first()
+    return deadline is not None and clock_now() >= deadline
+
+
+def _prequal_reviewer(section: Section, by: Actor) -> bool:
+    return not by.is_system and (project_manages(section.project, by) or by.has_role(Role.CENTRE_STAFF))
+
+
+def _prequal_list_admits(*, section: Section, by: Actor) -> bool:
+    return prequal_deadline_passed(section=section) and _prequal_reviewer(section, by)
+
+
+def prequal_applications_visible(*, section: Section, by: Actor) -> bool:
+    """Whether ``prequal_applications_for`` would admit ``by`` now (no audit entry; for showing a link)."""
+    return _prequal_list_admits(section=section, by=by)
+
+
+def prequal_applications_for(*, section: Section, by: Actor) -> list[PrequalRow]:
+    """Who obtained the pre-qualification documents or applied — the gatekeeper of the secret list.
+
+    Before the application deadline: ``PermissionDenied`` for every caller. After it: the
+    project's tenderer and agency and centre staff (the review); nobody else. Every call is
+    audited (``tendering.prequal_applications.view`` or ``…view_denied``).
+    """
+    _secret_list_open(
+        section=section,
+        by=by,
+        action="tendering.prequal_applications.view",
+        secret=("prequal_applicants_secret", "资格预审申请截止时间前，资格预审申请人的名称和数量不得公开"),
+        denied=("prequal_applicants_denied", "无权查看资格预审申请人名单"),
+        admits=_prequal_list_admits,
+        deadline_passed=prequal_deadline_passed,
+    )
+    rows = [
+        PrequalRow(
+            uuid=a.uuid,
+            organisation_id=a.organisation_id,
+            organisation_name=a.organisation_name,
+            organisation_uscc=a.organisation_uscc,
+            status=a.status,
+            obtained_at=a.obtained_at,
+            submitted_at=a.submitted_at,
+            file_name=a.file_name,
+            file_size=a.file_size,
+            file_sha256=a.file_sha256,
+            withdrawn_at=a.withdrawn_at,
+            reviewed_by_username=a.reviewed_by_username,
+            reviewed_at=a.reviewed_at,
+            reason=a.reason,
+        )
+        for a in PrequalApplication.objects.filter(section=section).order_by("obtained_at", "id")
+    ]
+    _secret_list_viewed(section=section, by=by, action="tendering.prequal_applications.view", count=len(rows))
+    return rows
+
+
+def prequal_application_status(*, section: Section, by: Actor) -> PrequalApplication | None:
+    """The caller's own organisation's application for ``section``, or None. Nothing about others.
+
+    Its ``status`` may already say passed/failed while the review goes on: show the result only
+    through ``prequal_result``.
+    """
+    if by.organisation_id is None or by.is_system:
+        return None
+    return PrequalApplication.objects.filter(section=section, organisation_id=by.organisation_id).first()
+
+
+def prequal_result(*, application: PrequalApplication) -> PrequalResult | None:
+    """The applicant's result once the review is concluded (None before, or if it never applied)."""
+    concluded = Section.objects.filter(pk=application.section_id).values_list("prequal_concluded_at", flat=True).first()
+    if concluded is None or application.status not in (
+        PrequalApplication.Status.PASSED,
+        PrequalApplication.Status.FAILED,
+    ):
+        return None
+    return PrequalResult(
+        passed=application.status == PrequalApplication.Status.PASSED,
+        reason=application.reason,
+        concluded_at=concluded,
+    )
+
+
+def prequal_status_shown(*, application: PrequalApplication) -> str:
+    """The status its applicant may see: a decision stays "submitted" until the review is concluded."""
+    decided = application.status in (PrequalApplication.Status.PASSED, PrequalApplication.Status.FAILED)
+    if decided and prequal_result(application=application) is None:
+        return PrequalApplication.Status.SUBMITTED.value
+    return str(application.status)
+
+
+def prequal_application_get(*, uuid: str | uuid_lib.UUID, by: Actor) -> PrequalApplication:
+    """One application by its reference: its own applicant; the reviewers after the application deadline.
+
+    A reviewer's look is audited (``tendering.prequal_application.view``). Anyone else — and a
+    reviewer before the deadline — gets NotFound, as if it did not exist.
+    """
+    found = (
+        PrequalApplication.objects.select_related("section__project")
+        .filter(uuid=_uuid(uuid, what="资格预审申请"))
+        .first()
+    )
+    if found is not None and not by.is_system:
+        if by.organisation_id is not None and found.organisation_id == by.organisation_id:
+            return found
+        if _prequal_list_admits(section=found.section, by=by):
+            audit_append(
+                actor=by,
+                action="tendering.prequal_application.view",
+                object_type="tendering.prequal_application",
+                object_id=str(found.uuid),
+            )
+            return found
+    raise NotFound("资格预审申请不存在", code="prequal_application_not_found", detail={"id": str(uuid)[:64]})
+
+
+def prequal_file_download(*, uuid: str | uuid_lib.UUID, by: Actor) -> PrequalApplication:
+    """The application whose file ``by`` may download: its owner; the reviewers after the deadline (audited).
+
+    NotFound for anyone else, and when no file was submitted.
+    """
+    application = prequal_application_get(uuid=uuid, by=by)
+    if not application.storage_name:
+        raise NotFound("尚未递交资格预审申请文件", code="prequal_file_not_found", detail={"id": str(uuid)[:64]})
+    if application.organisation_id != by.organisation_id:
+        audit_append(
+            actor=by,
+            action="tendering.prequal_application.download",
+            object_type="tendering.prequal_application",
+            object_id=str(application.uuid),
+            after={"sha256": application.file_sha256},
+        )
+    return application
+
+
+def prequal_file_open(*, application: PrequalApplication) -> IO[bytes]:
+    """The stored application file (check ``prequal_file_download`` first)."""
+    return default_storage.open(application.storage_name, "rb")

@@ -48,4 +48,12 @@ urlpatterns = [
     path("refunds/", views.refund_list, name="refund_list"),
     path("refunds/mine/", views.refunds_mine, name="refunds_mine"),
     path("refunds/<str:refund_id>/paid/", views.refund_paid_view, name="refund_paid"),
+    # Pre-qualification (资格预审): applicants on the tender page; the reviewers after the deadline.
+    path("tenders/<str:section_code>/prequal/obtain/", views.tender_prequal_obtain, name="tender_prequal_obtain"),
+    path("tenders/<str:section_code>/prequal/apply/", views.tender_prequal_apply, name="tender_prequal_apply"),
+    path("tenders/<str:section_code>/prequal/withdraw/", views.tender_prequal_withdraw, name="tender_prequal_withdraw"),
+    path("sections/<str:section_code>/prequal/", views.prequal_applications_view, name="prequal_applications"),
+    path("sections/<str:section_code>/prequal/conclude/", views.prequal_conclude_view, name="prequal_conclude"),
+    path("prequal/<str:application_id>/review/", views.prequal_review_view, name="prequal_review"),
+    path("prequal/<str:application_id>/file/", views.prequal_file_view, name="prequal_file"),
 ]

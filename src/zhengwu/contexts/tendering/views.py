@@ -33,6 +33,8 @@ from zhengwu.contexts.tendering.forms import (
     DocumentForm,
     NoticeForm,
     ObjectionForm,
+    PrequalApplyForm,
+    PrequalReviewForm,
     ProjectForm,
     QuestionForm,
     RefundPaidForm,
@@ -48,6 +50,7 @@ from zhengwu.contexts.tendering.models import (
     TRADE_TYPE_LABELS,
     Document,
     Notice,
+    PrequalApplication,
     Project,
     Refund,
     Registration,
@@ -412,6 +415,7 @@ def _project_context(request: HttpRequest, actor: Actor, project: Project, **bou
                 ],
                 "obtainers_visible": selectors.obtainers_visible(section=section, by=actor),
                 "registrations_visible": selectors.registrations_visible(section=section, by=actor),
+                "prequal": _prequal_section_facts(section, actor),
                 "answer_form": bound.get(f"answer_{section.code}") or AnswerForm(questions=open_questions),
                 "accepting": section.status == rules.SectionStatus.ACCEPTING_BIDS,
                 **_retender_context(section, actor),
@@ -645,6 +649,7 @@ def document_upload_view(request: HttpRequest, code: str) -> HttpResponse:
             content=upload,
             is_public=data.get("is_public", False),
             content_type=getattr(upload, "content_type", "") or "",
+            stage=data.get("stage") or "tender",
             by=actor,
         )
         return gettext("Document %(name)s uploaded (SHA-256 %(sha)s).") % {
@@ -831,6 +836,7 @@ def _tender_context(request: HttpRequest, actor: Actor, section: Section, **boun
         "manages": selectors.can_manage(project=project, by=actor),
         "obtainers_visible": selectors.obtainers_visible(section=section, by=actor),
         **_registration_context(section, actor, ruleset),
+        **_prequal_context(section, actor, ruleset),
         "question_form": bound.get("question_form") or QuestionForm(),
         "objection_form": bound.get("objection_form") or ObjectionForm(kinds=kinds),
         "error": bound.get("error"),
@@ -1320,3 +1326,212 @@ def refund_paid_view(request: HttpRequest, refund_id: str) -> HttpResponse:
         request, gettext("Refund of %(amount)s yuan recorded as paid.") % {"amount": _yuan(refund.amount_fen)}
     )
     return HttpResponseRedirect(_url(request, "refund_list"))
+
+
+# --- pre-qualification (资格预审) ------------------------------------------------------------------
+#
+# Who applied is secret: a bidder sees its own application only (``prequal_application_status``,
+# its result only once the review is concluded), one application is opened by its reference only
+# through ``prequal_application_get`` (its own applicant; the reviewers after the application
+# deadline), and the list only through the audited gatekeeper ``prequal_applications_for``.
+
+
+def _prequal_section_facts(section: Section, actor: Actor) -> dict[str, Any] | None:
+    """The public pre-qualification timetable and state of a section (None if it never had one)."""
+    if section.prequal_deadline is None:
+        return None
+    now = clock_now()
+    return {
+        "doc_issue_start": _local(section.prequal_doc_issue_start),
+        "doc_issue_end": _local(section.prequal_doc_issue_end),
+        "deadline": _local(section.prequal_deadline),
+        "concluded_at": _local(section.prequal_concluded_at),
+        "in_prequalification": section.status == rules.SectionStatus.PREQUALIFICATION,
+        "deadline_passed": now >= section.prequal_deadline,
+        "list_visible": selectors.prequal_applications_visible(section=section, by=actor),
+    }
+
+
+def _prequal_context(section: Section, actor: Actor, ruleset: rules.RuleSet | None) -> dict[str, Any]:
+    """What the tender page shows of pre-qualification: nothing for a section that never had one."""
+    facts = _prequal_section_facts(section, actor)
+    if facts is None:
+        return {"prequalifies": False}
+    now = clock_now()
+    application = selectors.prequal_application_status(section=section, by=actor)
+    result = selectors.prequal_result(application=application) if application is not None else None
+    shown = selectors.prequal_status_shown(application=application) if application is not None else ""
+    in_window = facts["in_prequalification"] and not facts["deadline_passed"]
+    issuing = (
+        in_window
+        and (section.prequal_doc_issue_start is None or now >= section.prequal_doc_issue_start)
+        and (section.prequal_doc_issue_end is None or now < section.prequal_doc_issue_end)
+    )
+    return {
+        "prequalifies": True,
+        "prequal": facts,
+        "prequal_application": application,
+        "prequal_status": shown,
+        "prequal_status_label": PrequalApplication.Status(shown).label if shown else "",
+        "prequal_result": result,
+        # The buttons are offered while the windows are open by server time; the services decide anyway.
+        "prequal_can_obtain": application is None and issuing,
+        "prequal_can_apply": application is not None and in_window,
+        "prequal_can_withdraw": application is not None and in_window and shown == "submitted",
+        "prequal_apply_form": PrequalApplyForm(),
+    }
+
+
+@require_POST
+@roles_required(*ANYONE)
+def tender_prequal_obtain(request: HttpRequest, section_code: str) -> HttpResponse:
+    def act(section: Section, actor: Actor, data: dict[str, Any]) -> str:
+        services.prequal_documents_obtain(section=section, by=actor)
+        return gettext("You obtained the pre-qualification documents (free of charge).")
+
+    return _tender_act(request, section_code, form_key="prequal_obtain_form", form=ApproveForm({}), act=act)
+
+
+@require_POST
+@roles_required(*ANYONE)
+def tender_prequal_apply(request: HttpRequest, section_code: str) -> HttpResponse:
+    def act(section: Section, actor: Actor, data: dict[str, Any]) -> str:
+        upload = data["file"]
+        application = services.prequal_apply(
+            section=section,
+            name=upload.name,
+            content=upload,
+            content_type=getattr(upload, "content_type", "") or "",
+            by=actor,
+        )
+        return gettext("Your pre-qualification application %(name)s was submitted (SHA-256 %(sha)s).") % {
+            "name": application.file_name,
+            "sha": application.file_sha256,
+        }
+
+    return _tender_act(
+        request,
+        section_code,
+        form_key="prequal_apply_form",
+        form=PrequalApplyForm(request.POST, request.FILES),
+        act=act,
+    )
+
+
+@require_POST
+@roles_required(*ANYONE)
+def tender_prequal_withdraw(request: HttpRequest, section_code: str) -> HttpResponse:
+    def act(section: Section, actor: Actor, data: dict[str, Any]) -> str:
+        services.prequal_withdraw(section=section, by=actor)
+        return gettext("Your pre-qualification application was withdrawn.")
+
+    return _tender_act(request, section_code, form_key="prequal_withdraw_form", form=ApproveForm({}), act=act)
+
+
+def _prequal_list_page(
+    request: HttpRequest, actor: Actor, section: Section, *, status: int = 200, **bound: Any
+) -> HttpResponse:
+    """The reviewers' list, read only through the gatekeeper (403 page before the deadline and for others)."""
+    try:
+        rows = selectors.prequal_applications_for(section=section, by=actor)
+    except ZhengwuError as exc:
+        context = {"section": section, "error": exc}
+        return render(request, "tendering/prequal_applications.html", context, status=_status(exc))
+    facts = _prequal_section_facts(section, actor)
+    reviewing = bool(facts and facts["in_prequalification"] and section.prequal_concluded_at is None)
+    return render(
+        request,
+        "tendering/prequal_applications.html",
+        {
+            "section": section,
+            "prequal": facts,
+            "reviewing": reviewing,
+            "status_label": selectors.section_status_label(status=section.status),
+            "rows": [
+                {
+                    "row": r,
+                    "status_label": PrequalApplication.Status(r.status).label,
+                    "obtained_at": _local(r.obtained_at),
+                    "submitted_at": _local(r.submitted_at),
+                    "reviewable": reviewing and r.status in ("submitted", "passed", "failed"),
+                }
+                for r in rows
+            ],
+            "review_form": PrequalReviewForm(),
+            "error": bound.get("error"),
+        },
+        status=status,
+    )
+
+
+@require_GET
+@roles_required(*ANYONE)
+def prequal_applications_view(request: HttpRequest, section_code: str) -> HttpResponse:
+    """The applicants of a section, for the review: reviewers after the application deadline only."""
+    actor = _actor(request)
+    return _prequal_list_page(request, actor, _section_by_code(section_code))
+
+
+@require_POST
+@roles_required(Role.TENDERER, Role.AGENCY, Role.CENTRE_STAFF)
+def prequal_review_view(request: HttpRequest, application_id: str) -> HttpResponse:
+    actor = _actor(request)
+    try:
+        application = selectors.prequal_application_get(uuid=application_id, by=actor)
+    except ZhengwuError as exc:
+        return render(request, "tendering/refused.html", {"error": exc}, status=_status(exc))
+    section = application.section
+    form = PrequalReviewForm(request.POST)
+    if not form.is_valid():
+        error = InvalidInput(gettext("Please correct the fields marked below."), code="form_invalid")
+        return _prequal_list_page(request, actor, section, status=400, error=error)
+    try:
+        services.prequal_review(
+            application=application,
+            passed=form.cleaned_data["decision"] == "pass",
+            reason=form.cleaned_data.get("reason", ""),
+            by=actor,
+        )
+    except ZhengwuError as exc:
+        return _prequal_list_page(request, actor, section, status=_status(exc), error=exc)
+    messages.success(
+        request, gettext("The decision on %(name)s is recorded.") % {"name": application.organisation_name}
+    )
+    return HttpResponseRedirect(_url(request, "prequal_applications", section.code))
+
+
+@require_POST
+@roles_required(Role.TENDERER, Role.AGENCY, Role.CENTRE_STAFF)
+def prequal_conclude_view(request: HttpRequest, section_code: str) -> HttpResponse:
+    actor = _actor(request)
+    section = _section_by_code(section_code)
+    try:
+        concluded = services.prequal_conclude(section=section, by=actor)
+    except ZhengwuError as exc:
+        if isinstance(exc, PermissionDenied):
+            return render(request, "tendering/refused.html", {"error": exc}, status=_status(exc))
+        return _prequal_list_page(request, actor, section, status=_status(exc), error=exc)
+    if concluded.status == rules.SectionStatus.FAILED:
+        messages.success(
+            request, gettext("Pre-qualification concluded: too few applicants passed; the section failed.")
+        )
+    else:
+        messages.success(request, gettext("Pre-qualification concluded; the invitation may now be published."))
+    return HttpResponseRedirect(_url(request, "prequal_applications", section.code))
+
+
+@require_GET
+@roles_required(*ANYONE)
+def prequal_file_view(request: HttpRequest, application_id: str) -> HttpResponseBase:
+    """An application file: its owner; the reviewers after the application deadline (404 page otherwise)."""
+    actor = _actor(request)
+    try:
+        application = selectors.prequal_file_download(uuid=application_id, by=actor)
+    except ZhengwuError as exc:
+        return render(request, "tendering/refused.html", {"error": exc}, status=_status(exc))
+    return FileResponse(
+        selectors.prequal_file_open(application=application),
+        as_attachment=True,
+        filename=application.file_name,
+        content_type="application/octet-stream",
+    )

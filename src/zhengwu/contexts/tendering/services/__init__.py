@@ -18,6 +18,13 @@ from zhengwu.contexts.tendering.services.notices import (
     notice_publish,
     notice_revise,
 )
+from zhengwu.contexts.tendering.services.prequalification import (
+    prequal_apply,
+    prequal_conclude,
+    prequal_documents_obtain,
+    prequal_review,
+    prequal_withdraw,
+)
 from zhengwu.contexts.tendering.services.projects import project_register, section_add
 from zhengwu.contexts.tendering.services.refunds import refund_record_paid
 from zhengwu.contexts.tendering.services.registration import (
@@ -42,6 +49,11 @@ __all__ = [
     "notice_revise",
     "objection_file",
     "objection_reply",
+    "prequal_apply",
+    "prequal_conclude",
+    "prequal_documents_obtain",
+    "prequal_review",
+    "prequal_withdraw",
     "project_register",
     "question_ask",
     "refund_record_paid",

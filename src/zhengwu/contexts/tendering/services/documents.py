@@ -21,7 +21,16 @@ from django.db import IntegrityError, transaction
 from zhengwu.contexts.identity.roles import Role
 from zhengwu.contexts.tendering import rules
 from zhengwu.contexts.tendering.lifecycle import iso
-from zhengwu.contexts.tendering.models import Answer, AnswerDelivery, Document, DocumentObtain, Project, Section
+from zhengwu.contexts.tendering.models import (
+    DOCUMENT_STAGE_LABELS,
+    Answer,
+    AnswerDelivery,
+    Document,
+    DocumentObtain,
+    PrequalApplication,
+    Project,
+    Section,
+)
 from zhengwu.contexts.tendering.services._holders import holder_obtains
 from zhengwu.contexts.tendering.services.common import BEFORE_DEADLINE_STATUSES, require_manager, suspension_check
 from zhengwu.kernel.actor import Actor
@@ -81,12 +90,22 @@ def _open_for_upload(content: IO[bytes] | bytes) -> File:
     return file
 
 
-def _open_sections(project: Project, section: Section | None, now: dt.datetime) -> list[Section]:
+def _stage_open(section: Section, stage: str, now: dt.datetime) -> bool:
+    if stage == "prequalification":
+        # Pre-qualification documents: until the application deadline of a draft or pre-qualifying section.
+        return section.status in (rules.SectionStatus.DRAFT, rules.SectionStatus.PREQUALIFICATION) and (
+            section.prequal_deadline is None or now < section.prequal_deadline
+        )
+    # Tender documents are prepared during pre-qualification too, for the invitation.
+    return section.status in (*BEFORE_DEADLINE_STATUSES, rules.SectionStatus.PREQUALIFICATION) and (
+        section.bid_deadline is None or now < section.bid_deadline
+    )
+
+
+def _open_sections(project: Project, section: Section | None, now: dt.datetime, stage: str = "tender") -> list[Section]:
     """The sections a new document goes to; refuses when their bid deadline has passed."""
     sections = [section] if section is not None else list(project.sections.order_by("index"))
-    open_ = [
-        s for s in sections if s.status in BEFORE_DEADLINE_STATUSES and (s.bid_deadline is None or now < s.bid_deadline)
-    ]
+    open_ = [s for s in sections if _stage_open(s, stage, now)]
     if section is not None and not open_:
         raise Conflict(
             "该标段投标截止时间已过或已终止，不能再上传文件", code="documents_closed", detail={"section": section.code}
@@ -106,6 +125,7 @@ def document_upload(
     section: Section | None = None,
     is_public: bool = False,
     content_type: str = "",
+    stage: str = "tender",
     by: Actor,
 ) -> Document:
     """Store a document of ``project`` (of one section, or of all when ``section`` is None).
@@ -113,13 +133,23 @@ def document_upload(
     Its size and SHA-256 are computed while reading it in chunks. Tender documents
     (``is_public=False``) go to those who obtain them — and, when uploaded later, to everyone who
     already did; public documents are attached to the project's notices for everyone.
+    ``stage="prequalification"``: pre-qualification documents (资格预审文件), never public, for the
+    organisations that obtain them (``prequal_documents_obtain``), until the application deadline.
     """
     require_manager(project, by, what="上传文件")
     name = _name_checked(name)
+    if stage not in DOCUMENT_STAGE_LABELS:
+        raise InvalidInput("未知的文件类别", code="document_stage_invalid", detail={"field": "stage", "stage": stage})
+    if stage == "prequalification" and is_public:
+        raise InvalidInput(
+            "资格预审文件只向获取的申请人提供，不能作为公开附件",
+            code="document_stage_public",
+            detail={"field": "is_public"},
+        )
     if section is not None and section.project_id != project.pk:
         raise InvalidInput("所选标段不属于本项目", code="document_section_foreign", detail={"field": "section"})
     now = clock_now()
-    sections = _open_sections(project, section, now)
+    sections = _open_sections(project, section, now, stage)
     file = _open_for_upload(content)
     size, sha256 = _digest(file)
     file.seek(0)
@@ -131,6 +161,7 @@ def document_upload(
         sha256=sha256,
         content_type=(content_type or mimetypes.guess_type(name)[0] or "application/octet-stream")[:100],
         is_public=bool(is_public),
+        stage=stage,
         uploaded_by_user_id=by.user_id,
         uploaded_by_username=by.username,
         uploaded_at=now,
@@ -140,7 +171,7 @@ def document_upload(
         with transaction.atomic():
             document.storage_name = stored
             document.save()
-            if not document.is_public:
+            if not document.is_public and stage == "tender":
                 through = DocumentObtain.documents.through
                 through.objects.bulk_create(
                     [through(documentobtain_id=o.pk, document_id=document.pk) for o in holder_obtains(sections)]
@@ -157,6 +188,7 @@ def document_upload(
                     "size": size,
                     "sha256": sha256,
                     "is_public": document.is_public,
+                    "stage": stage,
                 },
             )
     except BaseException:
@@ -186,6 +218,7 @@ def document_obtain(*, section: Section, by: Actor) -> DocumentObtain:
     now = clock_now()
     with transaction.atomic():
         locked = Section.objects.select_for_update().get(pk=section.pk)
+        _prequal_passed_check(locked, by)
         _obtain_window_check(locked, now)
         try:
             with transaction.atomic():
@@ -202,9 +235,10 @@ def document_obtain(*, section: Section, by: Actor) -> DocumentObtain:
         except IntegrityError:
             # A second request of the same organisation won the race: same result, no second record.
             return DocumentObtain.objects.get(section=locked, organisation_id=by.organisation_id)
-        documents = Document.objects.filter(project=project, is_public=False).filter(
+        # Tender documents only: pre-qualification documents are obtained separately.
+        documents = Document.objects.filter(project=project, is_public=False, stage="tender").filter(
             section__isnull=True
-        ) | Document.objects.filter(section=locked, is_public=False)
+        ) | Document.objects.filter(section=locked, is_public=False, stage="tender")
         obtain.documents.set(documents)
         # Answers published before it obtained the documents reach it too (招标投标法 第二十三条:
         # every holder is notified).
@@ -224,6 +258,24 @@ def document_obtain(*, section: Section, by: Actor) -> DocumentObtain:
             after={"paid": obtain.paid, "amount_fen": obtain.amount_fen, "documents": obtain.documents.count()},
         )
     return obtain
+
+
+def _prequal_passed_check(section: Section, by: Actor) -> None:
+    """In a pre-qualified section only the applicants that passed may obtain the tender documents
+    (招标投标法实施条例 第十九条第一款: 资格预审后，招标人应当向资格预审合格的潜在投标人发出投标邀请书)."""
+    if section.prequal_deadline is None:
+        return
+    passed = by.organisation_id is not None and (
+        PrequalApplication.objects.filter(
+            section=section, organisation_id=by.organisation_id, status=PrequalApplication.Status.PASSED
+        ).exists()
+    )
+    if not passed:
+        raise PermissionDenied(
+            "本标段经资格预审，只有资格预审合格的申请人可以获取招标文件",
+            code="prequalification_not_passed",
+            detail={"section": section.code},
+        )
 
 
 def _obtain_window_check(section: Section, now: dt.datetime) -> None:

@@ -18,6 +18,7 @@ from zhengwu.contexts.identity.roles import Role
 from zhengwu.contexts.tendering import rules
 from zhengwu.contexts.tendering.lifecycle import (
     REASON_ACCEPTING,
+    REASON_PREQUALIFICATION,
     REASON_PUBLISHED,
     iso,
     section_summary,
@@ -295,25 +296,66 @@ def notice_approve(*, notice: Notice, comment: str = "", by: Actor) -> Notice:
     return locked
 
 
-def _publish_opening(*, notice: Notice, sections: list[Section], now: dt.datetime) -> None:
-    project = notice.project
-    not_draft = [s.code for s in sections if s.status != rules.SectionStatus.DRAFT]
+def _opening_sections_check(*, notice: Notice, sections: list[Section], ruleset: rules.RuleSet) -> None:
+    """Refuse sections the notice may not open.
+
+    A draft may be opened by any opening notice, except by a tender notice or invitation where
+    the procedure requires pre-qualification (资格预审) first. A section in pre-qualification is
+    opened only by the invitation to the qualified applicants (投标邀请书), once the review is
+    concluded.
+    """
+    prequal = rules.SectionStatus.PREQUALIFICATION
+    if notice.kind == Notice.Kind.INVITATION:
+        allowed: tuple[str, ...] = (rules.SectionStatus.DRAFT, prequal)
+    else:
+        allowed = (rules.SectionStatus.DRAFT,)
+    if notice.kind == Notice.Kind.TENDER:
+        in_prequal = [s.code for s in sections if s.status == prequal]
+        if in_prequal:
+            raise Conflict(
+                "资格预审后应向资格预审合格的申请人发出投标邀请书，而不是招标公告",
+                code="invitation_required",
+                detail={"sections": in_prequal},
+            )
+    not_draft = [s.code for s in sections if s.status not in allowed]
     if not_draft:
         raise Conflict(
             "所选标段已发布过公告，不能再次发布招标公告；如需更正请发布澄清/修改公告",
             code="sections_not_draft",
             detail={"sections": not_draft},
         )
+    if notice.kind in (Notice.Kind.TENDER, Notice.Kind.INVITATION) and ruleset.prequalification == "required":
+        skipped = [s.code for s in sections if s.status == rules.SectionStatus.DRAFT]
+        if skipped:
+            raise Conflict(
+                f"{ruleset.title}须先进行资格预审：请先发布资格预审公告，资格预审结束后再发出投标邀请书",
+                code="prequalification_required",
+                detail={"sections": skipped, "procedure": ruleset.procedure},
+            )
+    unconcluded = [s.code for s in sections if s.status == prequal and s.prequal_concluded_at is None]
+    if unconcluded:
+        raise Conflict(
+            "资格预审尚未结束，不能发出投标邀请书",
+            code="prequalification_not_concluded",
+            detail={"sections": unconcluded},
+        )
+
+
+def _publish_opening(*, notice: Notice, sections: list[Section], now: dt.datetime) -> None:
+    project = notice.project
+    # Sections that went through pre-qualification keep the rule set pinned when it was published.
+    pinned = next((s for s in sections if s.ruleset_version), None)
+    ruleset = ruleset_of(pinned) if pinned is not None else ruleset_current(project.procedure)
+    _opening_sections_check(notice=notice, sections=sections, ruleset=ruleset)
     if notice.bid_deadline is None:
         raise InvalidInput("请填写投标截止时间", code="bid_deadline_required", detail={"field": "bid_deadline"})
-    ruleset = ruleset_current(project.procedure)
     # Documents cannot be issued before the notice announcing them is out.
     issue_start = max(notice.doc_issue_start or now, now)
     issue_end = notice.doc_issue_end or notice.bid_deadline
     calendar = calendar_get()
     if notice.kind == Notice.Kind.PREQUALIFICATION:
         # The deadline of a pre-qualification notice is the application deadline; its sections
-        # stay drafts until the invitation to the qualified applicants opens them.
+        # move to pre-qualification until the invitation to the qualified applicants opens them.
         violations_raise(
             rules.prequalification_check(
                 ruleset=ruleset,
@@ -327,6 +369,15 @@ def _publish_opening(*, notice: Notice, sections: list[Section], now: dt.datetim
         notice.doc_issue_start, notice.doc_issue_end = issue_start, issue_end
         notice.status = Notice.Status.PUBLISHED
         notice.published_at = now
+        for section in sections:
+            # The section is public from the pre-qualification notice on; its statutory dates run
+            # from it (rules.timetable_compute counts the pre-qualification stage from here).
+            section.published_at = now
+            section.prequal_doc_issue_start, section.prequal_doc_issue_end = issue_start, issue_end
+            section.prequal_deadline = notice.bid_deadline
+            section.ruleset_version = ruleset.version
+            section.version += 1
+            section.save()
         return
     opening_at = notice.opening_at or notice.bid_deadline
     violations_raise(
@@ -351,7 +402,8 @@ def _publish_opening(*, notice: Notice, sections: list[Section], now: dt.datetim
     notice.status = Notice.Status.PUBLISHED
     notice.published_at = now
     for section in sections:
-        section.published_at = now
+        if section.prequal_deadline is None:
+            section.published_at = now
         section.doc_issue_start, section.doc_issue_end = issue_start, issue_end
         section.bid_deadline, section.opening_at = notice.bid_deadline, opening_at
         section.activity_start = notice.activity_start
@@ -411,9 +463,14 @@ def _publish_amendment(*, notice: Notice, sections: list[Section], now: dt.datet
 def notice_publish(*, notice: Notice, by: Actor) -> Notice:
     """Publish an approved notice; it is frozen from now on and delivered to the other platforms.
 
-    A tender (invitation, pre-qualification) notice: its timetable is checked against the law
-    from this instant (``rules.timetable_check`` on the working-day calendar), the rule set in force
-    today is pinned to its sections, and they move draft → published → accepting_bids. An
+    A tender (invitation) notice: its timetable is checked against the law from this instant
+    (``rules.timetable_check`` on the working-day calendar), the rule set in force today is pinned
+    to its sections, and they move draft → published → accepting_bids (an invitation after
+    pre-qualification: prequalification → published → accepting_bids, once it is concluded). A
+    pre-qualification notice: its timetable is checked by ``rules.prequalification_check``, the
+    rule set is pinned, and its sections move draft → prequalification with the documents' issue
+    period and the application deadline. Where the rule set requires pre-qualification, a tender
+    notice or invitation for a draft section is refused (``prequalification_required``). An
     amendment: the bid deadline moves to the later of the one it names and the lawful minimum
     (``rules.amendment_deadline``). Publishes NoticePublished, then one SectionStatusChanged per move.
     """
@@ -445,6 +502,14 @@ def notice_publish(*, notice: Notice, by: Actor) -> Notice:
         locked.version += 1
         locked.save()
         outbox_publish(event=notice_event(notice=locked, sections=sections))
+        if locked.kind == Notice.Kind.PREQUALIFICATION:
+            for section in sections:
+                status_apply(
+                    section=section,
+                    target=rules.SectionStatus.PREQUALIFICATION,
+                    reason=REASON_PREQUALIFICATION,
+                    now=now,
+                )
         if locked.kind in (Notice.Kind.TENDER, Notice.Kind.INVITATION):
             for section in sections:
                 status_apply(section=section, target=rules.SectionStatus.PUBLISHED, reason=REASON_PUBLISHED, now=now)

@@ -336,11 +336,20 @@ def test_the_openapi_document_lists_every_tendering_endpoint_with_schemas(world:
             "/registrations/{uuid}/refuse",
             "/tenders",
             "/tenders/{section_code}",
-            "/sections/{code}/retender",
-            "/registrations/{uuid}/withdraw",
+            "/prequal/{uuid}",
+            "/prequal/{uuid}/file",
+            "/prequal/{uuid}/review",
             "/refunds",
             "/refunds/mine",
             "/refunds/{uuid}/paid",
+            "/registrations/{uuid}/withdraw",
+            "/sections/{code}/prequal",
+            "/sections/{code}/prequal/application",
+            "/sections/{code}/prequal/applications",
+            "/sections/{code}/prequal/conclude",
+            "/sections/{code}/prequal/obtain",
+            "/sections/{code}/prequal/withdraw",
+            "/sections/{code}/retender",
         )
     }
 

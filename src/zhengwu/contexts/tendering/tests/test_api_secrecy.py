@@ -7,6 +7,7 @@ here; a path parameter this walk cannot fill fails the test instead of being ski
 from __future__ import annotations
 
 import re
+import uuid as uuid_lib
 from collections.abc import Iterator
 from typing import Any
 
@@ -55,6 +56,8 @@ OWN_REGISTRATION = "/sections/{code}/registration"
 REGISTRATIONS = "/sections/{code}/registrations"
 ONE_REGISTRATION = "/registrations/{uuid}"
 AFTER_DEADLINE = {"tenderer", "agency", "staff", "regulator"}
+# Pre-qualification applicants and their files: nothing to read in a section without pre-qualification.
+PREQUAL_SECRET_ROUTES = ("/sections/{code}/prequal/applications", "/prequal/{uuid}", "/prequal/{uuid}/file")
 
 
 @pytest.fixture(autouse=True)
@@ -143,6 +146,8 @@ def tender(world: World) -> dict[str, str]:
         "notices/uuid": str(notice.uuid),
         "documents/uuid": str(document.uuid),
         "objections/uuid": str(objection.uuid),
+        # No pre-qualification here (test_api_prequalification walks a pre-qualified section).
+        "prequal/uuid": str(uuid_lib.uuid4()),
     }
 
 
@@ -151,7 +156,7 @@ def test_before_the_deadline_no_get_endpoint_names_the_holder_to_anyone_but_itse
 ) -> None:
     secrets = ("云南某建设工程有限公司", world.uscc["bidder1"], "bidder1")
     paths = get_paths()
-    assert len(paths) == 18  # a new GET endpoint is walked too; update this count when adding one
+    assert len(paths) == 22  # a new GET endpoint is walked too; update this count when adding one
     walked = 0
     for username in WALKERS:
         client = client_for(username)
@@ -166,6 +171,7 @@ def test_before_the_deadline_no_get_endpoint_names_the_holder_to_anyone_but_itse
                 REGISTRATIONS,
                 ONE_REGISTRATION,
                 "/refunds",  # the centre's staff only (test_refunds.py)
+                *PREQUAL_SECRET_ROUTES,
             ):
                 # The walk reaches real data: the project's agency reads every other route.
                 assert response.status_code == 200, template
