@@ -245,6 +245,9 @@ class Notice(_FrozenFields):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="referenced_by"
     )
     affects_bid_preparation = models.BooleanField("影响投标文件编制", default=False)
+    # Tender notices with sealed bids: opening needs the bidder's own key as well as the opening
+    # key (the bidders decrypt online at the opening, the common Chinese practice).
+    bidder_key_required = models.BooleanField("须投标人以自己的密钥共同解密", default=True)
     published_at = models.DateTimeField(null=True, blank=True)
     published_by_username = models.CharField(max_length=150, blank=True)
     created_by_user_id = models.BigIntegerField(null=True, blank=True)

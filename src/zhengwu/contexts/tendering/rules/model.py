@@ -333,6 +333,9 @@ class RuleSet:
     opening_at_deadline: Citation | None = None  # opening at the very instant of the bid deadline
     # Land and property: who may bid registers first and pays a deposit (None: no registration).
     registration: RegistrationRule | None = None
+    # Bids arrive sealed and are opened together (电子招标投标办法: bids are encrypted and opened
+    # online); auctions, listings and single-source procurement have open prices instead.
+    sealed_bids: bool = True
 
     notice_approval_roles: tuple[str, ...] = (Role.CENTRE_STAFF.value,)
     # Platform policy (unverified as law, configurable): deadlines and openings fall on working

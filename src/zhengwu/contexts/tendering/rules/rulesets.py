@@ -355,6 +355,7 @@ _RULESETS: tuple[RuleSet, ...] = (
         bids_min=Count(1, f"{CGF}第三十一条"),
         bids_insufficient=InsufficientOutcome.RETENDER,
         skippable_statuses=_SKIP_CANDIDATES,
+        sealed_bids=False,
     ),
     RuleSet(
         procedure=Procedure.PROCUREMENT_FRAMEWORK.value,
@@ -403,6 +404,7 @@ _RULESETS: tuple[RuleSet, ...] = (
         bids_insufficient=InsufficientOutcome.TERMINATE,
         registration=_LAND_REGISTRATION,
         skippable_statuses=_SKIP_EVALUATION,
+        sealed_bids=False,
     ),
     RuleSet(
         procedure=Procedure.LAND_LISTING.value,
@@ -420,6 +422,7 @@ _RULESETS: tuple[RuleSet, ...] = (
         bids_insufficient=InsufficientOutcome.RELIST,
         registration=_LAND_REGISTRATION,
         skippable_statuses=_SKIP_EVALUATION,
+        sealed_bids=False,
     ),
     RuleSet(
         procedure=Procedure.PROPERTY_LISTING.value,
@@ -439,6 +442,7 @@ _RULESETS: tuple[RuleSet, ...] = (
         competition_min=Count(2, f"{GZF}第五十四条第二款"),
         registration=_PROPERTY_REGISTRATION,
         skippable_statuses=_SKIP_EVALUATION,
+        sealed_bids=False,
     ),
 )
 
