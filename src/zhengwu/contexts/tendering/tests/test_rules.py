@@ -1366,3 +1366,8 @@ def test_every_rule_cites_an_article(procedure: str) -> None:
             assert any(
                 name in row["article"] for name in ("《招标投标法", "《政府采购法", "《企业国有资产法》", "《民法典》")
             ), row
+
+
+def test_only_procedures_with_open_prices_or_one_supplier_take_no_sealed_bids() -> None:
+    unsealed = {p.value for p in rules.Procedure if not rs(p.value).sealed_bids}
+    assert unsealed == {"procurement.single_source", "land.auction", "land.listing", "property.listing"}
