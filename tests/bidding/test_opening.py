@@ -23,7 +23,7 @@ from zhengwu.contexts.bidding import opening as ceremony
 from zhengwu.contexts.bidding.custody import Custodian, CustodyShare, share_release
 from zhengwu.contexts.bidding.events import BidsFrozen
 from zhengwu.contexts.bidding.models import CustodyShare as ShareRow
-from zhengwu.contexts.bidding.models import Opening, OpeningEntry, OpeningObjection
+from zhengwu.contexts.bidding.models import Opening, OpeningEntry, OpeningKey, OpeningObjection
 from zhengwu.contexts.bidding.sealing import ROLE_BIDDER, SealInput, bid_seal, sealed_header_read, share_unwrap
 from zhengwu.contexts.bidding.services import (
     bid_upload_chunk,
@@ -32,7 +32,6 @@ from zhengwu.contexts.bidding.services import (
     bidder_key_register,
     bids_freeze,
     custodian_key_register,
-    opening_keys_create,
     platform_custodian_key_register,
 )
 from zhengwu.contexts.identity.selectors import actor_for, user_get
@@ -138,9 +137,12 @@ class Scene:
         # The standalone deployable is also the supervision platform: its custody key holds that share.
         platform_custodian_key_register(public=held_share_public_b64(), by=SYSTEM)
         custodian_key_register(public=base64.b64encode(self.agency_key.public_raw).decode(), by=world["agency"])
+        # The tender notice requires the bidders' own keys (the default): its publication creates
+        # the opening key, split between the supervision platform and the agency.
         _, sections, _ = tender_publish(world)
         self.section = sections[0]
-        (self.key,) = opening_keys_create(section=self.section, bidder_key_required=True, by=SYSTEM)
+        self.key = OpeningKey.objects.get(section_uuid=self.section.uuid)
+        assert self.key.bidder_key_required
         public = base64.b64decode(self.key.public)
         self.bidders = {n: Bidder(world, n, tmp_path) for n in ("bidder1", "bidder2", "bidder3", "bidder4", "bidder5")}
         for name, bidder in self.bidders.items():

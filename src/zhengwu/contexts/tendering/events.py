@@ -40,6 +40,10 @@ class NoticePublished(ExchangeEvent):
     opening_at: str | None
     references_notice_id: str | None
     attachments: list[dict[str, Any]]  # [{"name", "sha256", "size"}] of public documents
+    # Sealed-bid tenders: the opening keys bidders seal to, published with the notice —
+    # [{"section", "envelope", "public_key" (base64 X25519), "fingerprint" (SHA-256 hex),
+    #   "bidder_key_required" ("yes" | "no")}]. Absent from older messages.
+    opening_keys: list[dict[str, str]] = dataclasses.field(default_factory=list)
 
     @property
     def aggregate_id(self) -> str:

@@ -158,7 +158,9 @@ def opening_notice_of(section: Section) -> Notice | None:
     )
 
 
-def notice_event(*, notice: Notice, sections: Sequence[Section]) -> NoticePublished:
+def notice_event(
+    *, notice: Notice, sections: Sequence[Section], opening_keys: list[dict[str, str]] | None = None
+) -> NoticePublished:
     """The NoticePublished event of a notice that is being published (public facts only)."""
     project = notice.project
     section_ids = [s.pk for s in sections]
@@ -189,6 +191,7 @@ def notice_event(*, notice: Notice, sections: Sequence[Section]) -> NoticePublis
         opening_at=iso(notice.opening_at),
         references_notice_id=str(notice.references.uuid) if notice.references_id and notice.references else None,
         attachments=attachments,
+        opening_keys=list(opening_keys or []),
     )
 
 

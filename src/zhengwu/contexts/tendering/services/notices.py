@@ -129,6 +129,7 @@ def notice_draft(
     activity_start: dt.datetime | None = None,
     references: Notice | None = None,
     affects_bid_preparation: bool = False,
+    bidder_key_required: bool = True,
     by: Actor,
 ) -> Notice:
     """Draft a notice of ``project`` for ``sections`` (tender, invitation, pre-qualification, amendment).
@@ -166,6 +167,7 @@ def notice_draft(
             activity_start=activity_start,
             references=references,
             affects_bid_preparation=bool(affects_bid_preparation),
+            bidder_key_required=bool(bidder_key_required),
             created_by_user_id=by.user_id,
             created_by_username=by.username,
             created_at=now,
@@ -193,6 +195,7 @@ def notice_revise(
     activity_start: dt.datetime | None = None,
     sections: Sequence[Section] | None = None,
     affects_bid_preparation: bool | None = None,
+    bidder_key_required: bool | None = None,
     by: Actor,
 ) -> Notice:
     """Replace the text and timetable of an unpublished notice; its approvals are withdrawn.
@@ -224,6 +227,8 @@ def notice_revise(
         locked.activity_start = activity_start
         if affects_bid_preparation is not None:
             locked.affects_bid_preparation = affects_bid_preparation
+        if bidder_key_required is not None:
+            locked.bidder_key_required = bidder_key_required
         withdrawn = list(locked.approvals.values_list("role", flat=True))
         locked.approvals.all().delete()
         locked.status = Notice.Status.DRAFT
@@ -460,6 +465,35 @@ def _publish_amendment(*, notice: Notice, sections: list[Section], now: dt.datet
         notice.opening_at = section.opening_at
 
 
+def _opening_keys_issue(*, notice: Notice, sections: list[Section], by: Actor) -> list[dict[str, str]]:
+    """Create the opening keys of the sections a tender notice or invitation opens to sealed bids.
+
+    Their public halves and fingerprints are published with the notice; bidders seal to them.
+    Refused (``custodian_key_missing``) while a custodian has no registered custody key, so no
+    tender opens for bids that could not be opened lawfully later.
+    """
+    if notice.kind not in (Notice.Kind.TENDER, Notice.Kind.INVITATION):
+        return []
+    if not ruleset_current(notice.project.procedure).sealed_bids:
+        return []
+    # Imported here: the bidding context reads tendering's selectors and services in turn.
+    from zhengwu.contexts.bidding.services import opening_keys_create
+
+    published: list[dict[str, str]] = []
+    for section in sections:
+        for key in opening_keys_create(section=section, bidder_key_required=notice.bidder_key_required, by=by):
+            published.append(
+                {
+                    "section": section.code,
+                    "envelope": key.envelope,
+                    "public_key": key.public,
+                    "fingerprint": key.fingerprint,
+                    "bidder_key_required": "yes" if key.bidder_key_required else "no",
+                }
+            )
+    return published
+
+
 def notice_publish(*, notice: Notice, by: Actor) -> Notice:
     """Publish an approved notice; it is frozen from now on and delivered to the other platforms.
 
@@ -501,7 +535,8 @@ def notice_publish(*, notice: Notice, by: Actor) -> Notice:
         locked.published_by_username = by.username
         locked.version += 1
         locked.save()
-        outbox_publish(event=notice_event(notice=locked, sections=sections))
+        opening_keys = _opening_keys_issue(notice=locked, sections=sections, by=by)
+        outbox_publish(event=notice_event(notice=locked, sections=sections, opening_keys=opening_keys))
         if locked.kind == Notice.Kind.PREQUALIFICATION:
             for section in sections:
                 status_apply(

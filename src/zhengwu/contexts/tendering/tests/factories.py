@@ -16,11 +16,13 @@ lawful timetables are (worked out by hand from the law and the 2026 calendar):
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
+from zhengwu.contexts.bidding.services import custodian_key_register, supervision_custody_key_sync
 from zhengwu.contexts.identity.selectors import actor_for
 from zhengwu.contexts.identity.services import enterprise_register, organisation_create, user_create
 from zhengwu.contexts.tendering import models
@@ -33,6 +35,7 @@ from zhengwu.contexts.tendering.services import (
 )
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import CHINA_TZ
+from zhengwu.kernel.crypto import AgreementKey
 from zhengwu.kernel.uscc import uscc_check_char, uscc_org_check_char
 from zhengwu.platform.audit.models import AuditEntry
 from zhengwu.platform.exchange.models import OutboxMessage
@@ -95,6 +98,8 @@ ROLE_KEYS = (
 class World:
     actors: dict[str, Actor] = field(default_factory=dict)
     uscc: dict[str, str] = field(default_factory=dict)
+    # The custody keys the tenderers' and agencies' officers keep offline (opening-key shares).
+    custody: dict[str, AgreementKey] = field(default_factory=dict)
 
     def __getitem__(self, key: str) -> Actor:
         return self.actors[key]
@@ -162,6 +167,14 @@ def world_build() -> World:
         )
         world.actors[key] = actor_for(user=user)
     world.actors["system"] = SYSTEM
+    # A tender notice opens sealed bidding only with opening keys split among custodians: the
+    # supervision platform and the tenderer's side must have registered their custody keys.
+    supervision_custody_key_sync(by=SYSTEM)
+    for key in ("tenderer", "tenderer_other", "agency", "agency_other"):
+        world.custody[key] = AgreementKey.generate()
+        custodian_key_register(
+            public=base64.b64encode(world.custody[key].public_raw).decode("ascii"), by=world.actors[key]
+        )
     return world
 
 

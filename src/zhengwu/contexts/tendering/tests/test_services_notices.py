@@ -3,6 +3,7 @@ amendments and termination."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Iterator
 from typing import Any
@@ -219,7 +220,15 @@ def test_publication_publishes_the_notice_and_each_status_change_with_exact_payl
         ("tendering.section.status_changed", 2),
         ("tendering.section.status_changed", 3),
     ]
-    assert messages[0].payload == {
+    # The opening key bidders seal to is published with the notice, with its fingerprint.
+    (opening_key,) = messages[0].payload["opening_keys"]
+    assert opening_key["fingerprint"] == hashlib.sha256(base64.b64decode(opening_key["public_key"])).hexdigest()
+    assert {k: v for k, v in opening_key.items() if k not in ("public_key", "fingerprint")} == {
+        "section": sections[0].code,
+        "envelope": "single",
+        "bidder_key_required": "yes",
+    }
+    assert {k: v for k, v in messages[0].payload.items() if k != "opening_keys"} == {
         "notice_id": str(notice.uuid),
         "kind": "tender",
         "trade_type": "construction",
