@@ -167,6 +167,9 @@ class SectionOut(Schema):
     # 1 for the first tender; a re-tender (重新招标) counts on and names the section it replaces.
     attempt: int
     retender_of: str | None
+    # An objection awaits its answer and the tender stands still (实施条例 第二十二条), since then.
+    suspended: bool
+    suspended_at: dt.datetime | None
 
 
 class ProjectOut(Schema):
@@ -468,6 +471,9 @@ class TenderOut(Schema):
     bid_deadline: dt.datetime | None
     opening_at: dt.datetime | None
     activity_start: dt.datetime | None
+    # An objection awaits its answer and the tender stands still (实施条例 第二十二条), since then.
+    suspended: bool
+    suspended_at: dt.datetime | None
 
 
 class TenderPage(Schema):
@@ -508,6 +514,8 @@ def _section_out(section: Section) -> SectionOut:
         ruleset_version=section.ruleset_version,
         attempt=section.attempt,
         retender_of=section.retender_of.code if section.retender_of_id and section.retender_of else None,
+        suspended=section.suspended_at is not None,
+        suspended_at=_local(section.suspended_at),
     )
 
 
@@ -720,6 +728,8 @@ def _tender_out(section: Section) -> TenderOut:
         bid_deadline=_local(section.bid_deadline),
         opening_at=_local(section.opening_at),
         activity_start=_local(section.activity_start),
+        suspended=section.suspended_at is not None,
+        suspended_at=_local(section.suspended_at),
     )
 
 
@@ -1235,6 +1245,15 @@ def router_build(*, platform: str) -> Router | None:
         )
 
     _prequal_routes(router)
+    # -- one registration by the reference on the bank's transfer (centre staff) -------------------
+
+    @router.get("/registrations", response=RegistrationOut, summary="Find a registration by the bank's reference")
+    def registration_search(request: HttpRequest, reference: str = "") -> RegistrationOut:
+        """Centre staff only (403 ``centre_staff_required`` for everyone else): the one registration
+        whose reference the bank shows on a deposit transfer (capitals, spaces, hyphens and a label
+        around it are tolerated), or 404 ``registration_not_found``. Never a list; every search is audited."""
+        return _registration_out(selectors.registration_find(reference=reference, by=_actor(request)))
+
     return router
 
 

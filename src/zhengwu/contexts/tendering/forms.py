@@ -158,7 +158,9 @@ class AnswerForm(forms.Form):
 
 
 class ReplyForm(forms.Form):
-    reply = forms.CharField(label=_("Reply"), max_length=5_000, widget=forms.Textarea(attrs={"rows": 3}))
+    # No length check here: the service refuses a reply that is too long with its own code and
+    # message (``reply_too_long``), and the page keeps what was typed.
+    reply = forms.CharField(label=_("Reply"), widget=forms.Textarea(attrs={"rows": 3, "maxlength": 5_000}))
 
 
 class TerminateForm(forms.Form):

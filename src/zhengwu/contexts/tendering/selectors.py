@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 import uuid as uuid_lib
 from collections.abc import Callable
 from typing import IO
@@ -57,7 +58,7 @@ from zhengwu.contexts.tendering.models import (
 from zhengwu.contexts.tendering.services.common import OPENING_KINDS, project_manages, ruleset_current, ruleset_of
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import clock_now
-from zhengwu.kernel.errors import InvalidInput, NotFound, PermissionDenied
+from zhengwu.kernel.errors import InvalidInput, NotFound, PermissionDenied, ZhengwuError
 from zhengwu.kernel.paging import Page, page_take
 from zhengwu.platform.audit.services import audit_append
 from zhengwu.platform.workdays.selectors import calendar_get
@@ -176,10 +177,13 @@ def project_sections(*, project: Project) -> list[Section]:
 def sections_open(*, trade_type: str | None = None, search: str = "") -> QuerySet[Section]:
     """Sections accepting bids right now (bid deadline in the future), soonest deadline first.
 
+    Suspended sections stay listed (they are marked as such) even once their old deadline has
+    passed: the answer to the objection moves it, and the tender is paused, not over.
+
     Public information: what is open for bidding is announced by published notices.
     """
     rows = Section.objects.select_related("project").filter(
-        status=rules.SectionStatus.ACCEPTING_BIDS, bid_deadline__gt=clock_now()
+        Q(bid_deadline__gt=clock_now()) | Q(suspended_at__isnull=False), status=rules.SectionStatus.ACCEPTING_BIDS
     )
     if trade_type:
         rows = rows.filter(project__trade_type=trade_type)
@@ -935,3 +939,105 @@ def prequal_file_download(*, uuid: str | uuid_lib.UUID, by: Actor) -> PrequalApp
 def prequal_file_open(*, application: PrequalApplication) -> IO[bytes]:
     """The stored application file (check ``prequal_file_download`` first)."""
     return default_storage.open(application.storage_name, "rb")
+
+
+# --- suspension (暂停招标投标活动) -------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class SuspensionView:
+    """Why and since when a section stands still, as everyone may see it.
+
+    Public: the tender visibly stops and its lifting is published. It names the kinds of the
+    objections awaiting their answer and the articles, never who filed them nor how many there
+    are (a count of objectors is as secret as a count of document holders).
+    """
+
+    since: dt.datetime
+    kinds: tuple[str, ...]
+    articles: tuple[str, ...]
+
+
+def section_suspension(*, section: Section) -> SuspensionView | None:
+    """The section's suspension, or None when it is not suspended (read fresh from the database)."""
+    since = Section.objects.filter(pk=section.pk).values_list("suspended_at", flat=True).first()
+    if since is None:
+        return None
+    kinds = sorted(
+        set(
+            Objection.objects.filter(section_id=section.pk, status=Objection.Status.PENDING, suspends=True).values_list(
+                "kind", flat=True
+            )
+        )
+    )
+    articles: list[str] = []
+    try:
+        ruleset = ruleset_of(section)
+    except ZhengwuError:
+        ruleset = None
+    for kind in kinds:
+        try:
+            article = ruleset.objection_rule(kind).reply_article if ruleset is not None else ""
+        except ZhengwuError:
+            article = ""
+        if article and article not in articles:
+            articles.append(article)
+    return SuspensionView(since=since, kinds=tuple(kinds), articles=tuple(articles))
+
+
+# --- one registration by the bank's reference (centre staff) ------------------------------------
+
+# The reference a bidder quotes to the bank is its registration's uuid; banks print it in capitals,
+# without hyphens, broken by spaces, or after a label such as "附言:". What counts is one run of
+# exactly 32 hex digits once spaces and hyphens are dropped; anything else is a miss.
+_REFERENCE_RUN = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{32}(?![0-9a-fA-F])")
+REFERENCE_MAX = 200
+
+
+def registration_find(*, reference: str, by: Actor) -> Registration:
+    """The one registration whose reference the bank shows on a deposit transfer (centre staff only).
+
+    Before the bid deadline who registered is secret (see ``registrations_for``); staff may open
+    one registration by its reference as an audited exception, to record the bank's word. The
+    search is exact — never a prefix, a list or a count — and every search, hit or miss, is
+    audited (``tendering.registration.search``). Anyone else is refused (and audited,
+    ``tendering.registration.search_denied``) before anything is looked up, so a refusal says
+    nothing about what exists.
+    """
+    if by.is_system or not by.has_role(Role.CENTRE_STAFF):
+        # Audited like a refused look at a secret list; nothing is looked up, nothing is kept of
+        # what was typed (it may be another organisation's reference).
+        audit_append(
+            actor=by,
+            action="tendering.registration.search_denied",
+            object_type="tendering.registration",
+            object_id="",
+        )
+        raise PermissionDenied(
+            "只有交易中心工作人员可以按银行流水附言查找竞买申请",
+            code="centre_staff_required",
+            detail={"action": "按银行流水附言查找竞买申请"},
+        )
+    typed = (reference or "").strip()[:REFERENCE_MAX]
+    runs = _REFERENCE_RUN.findall(re.sub(r"[\s\-]", "", typed))
+    found: Registration | None = None
+    if len(runs) == 1:
+        found = Registration.objects.select_related("section__project").filter(uuid=uuid_lib.UUID(hex=runs[0])).first()
+    audit_append(
+        actor=by,
+        action="tendering.registration.search",
+        object_type="tendering.registration",
+        object_id=str(found.uuid) if found is not None else "",
+        after={"reference": typed, "found": found is not None},
+    )
+    if found is None:
+        if not typed:
+            raise InvalidInput(
+                "请输入银行流水上的竞买申请参考号", code="reference_required", detail={"field": "reference"}
+            )
+        raise NotFound(
+            "未找到与该参考号对应的竞买申请，请核对银行流水上的附言（参考号为32位字母数字，可含连字符）",
+            code="registration_not_found",
+            detail={"reference": typed[:64]},
+        )
+    return found

@@ -24,6 +24,8 @@ urlpatterns = [
     path("sections/<str:section_code>/obtainers/", views.obtainers_view, name="obtainers"),
     path("sections/<str:section_code>/registrations/", views.registrations_view, name="registrations"),
     # Bidding registration (竞买申请): its own bidder, and centre staff acting on the bank's word.
+    # Centre staff: one registration by the reference on the bank's transfer.
+    path("registrations/", views.registration_search_view, name="registration_search"),
     path("registrations/<str:registration_id>/", views.registration_detail, name="registration_detail"),
     path("registrations/<str:registration_id>/deposit/", views.registration_deposit_view, name="registration_deposit"),
     path("registrations/<str:registration_id>/confirm/", views.registration_confirm_view, name="registration_confirm"),

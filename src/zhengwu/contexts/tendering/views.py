@@ -370,6 +370,7 @@ def _project_context(request: HttpRequest, actor: Actor, project: Project, **bou
                 "problems": problems,
                 "can_approve": notice.status == Notice.Status.DRAFT
                 and any(actor.has_role(r) for r in required_roles if r not in done),
+                "suspended_sections": _amendment_blocked_by(notice, sections),
                 "revise_form": bound.get(f"revise_{notice.uuid}")
                 or NoticeForm(
                     sections=sections,
@@ -410,7 +411,11 @@ def _project_context(request: HttpRequest, actor: Actor, project: Project, **bou
                 "questions": questions,
                 "answers": selectors.answers_for(section=section, by=actor),
                 "objections": [
-                    {"objection": o, "kind": rules.OBJECTION_KIND_LABELS.get(o.kind, o.kind)}
+                    {
+                        "objection": o,
+                        "kind": rules.OBJECTION_KIND_LABELS.get(o.kind, o.kind),
+                        **_reply_bound(bound.get("reply_forms", {}).get(str(o.uuid)), bound.get("error")),
+                    }
                     for o in selectors.objections_for(section=section, by=actor)
                 ],
                 "obtainers_visible": selectors.obtainers_visible(section=section, by=actor),
@@ -419,6 +424,7 @@ def _project_context(request: HttpRequest, actor: Actor, project: Project, **bou
                 "answer_form": bound.get(f"answer_{section.code}") or AnswerForm(questions=open_questions),
                 "accepting": section.status == rules.SectionStatus.ACCEPTING_BIDS,
                 **_retender_context(section, actor),
+                **_suspension_overrides(section),
             }
         )
     preview: list[tuple[str, str, str]] = []
@@ -448,6 +454,7 @@ def _project_context(request: HttpRequest, actor: Actor, project: Project, **bou
         "terminate_form": bound.get("terminate_form") or TerminateForm(),
         "reply_forms": bound.get("reply_forms", {}),
         "error": bound.get("error"),
+        "suspended_codes": [s.code for s in sections if s.suspended_at is not None],
     }
 
 
@@ -721,7 +728,7 @@ def objection_reply_view(request: HttpRequest, code: str, objection_id: str) -> 
     actor, project = _project_for(request, code)
     form = make_form(project, actor)
     if not form.is_valid():
-        error = InvalidInput(gettext("Please write a reply."), code="reply_required")
+        error = InvalidInput(gettext("Please write a reply."), code="reply_required", detail={"field": "reply"})
         context = _project_context(request, actor, project, error=error, reply_forms={objection_id: form})
         return render(request, "tendering/project_detail.html", context, status=400)
     try:
@@ -754,14 +761,20 @@ def obtainers_view(request: HttpRequest, section_code: str) -> HttpResponse:
     """The list of document holders, through ``document_obtainers_for`` only (403 before the deadline)."""
     actor = _actor(request)
     section = _section_by_code(section_code)
+    suspension = selectors.section_suspension(section=section)
     try:
         rows = selectors.document_obtainers_for(section=section, by=actor)
     except ZhengwuError as exc:
-        return render(request, "tendering/obtainers.html", {"section": section, "error": exc}, status=_status(exc))
+        context = {"section": section, "error": exc, "suspension": suspension}
+        return render(request, "tendering/obtainers.html", context, status=_status(exc))
     return render(
         request,
         "tendering/obtainers.html",
-        {"section": section, "rows": [{"row": r, "amount": _yuan(r.amount_fen)} for r in rows]},
+        {
+            "section": section,
+            "rows": [{"row": r, "amount": _yuan(r.amount_fen)} for r in rows],
+            "suspension": suspension,
+        },
     )
 
 
@@ -788,6 +801,7 @@ def tender_list(request: HttpRequest) -> HttpResponse:
                     "section": s,
                     "trade_type": TRADE_TYPE_LABELS.get(s.project.trade_type, s.project.trade_type),
                     "procedure": _procedure_title(s.project.procedure),
+                    "suspended": s.suspended_at is not None,
                 }
                 for s in page
             ],
@@ -840,6 +854,7 @@ def _tender_context(request: HttpRequest, actor: Actor, section: Section, **boun
         "question_form": bound.get("question_form") or QuestionForm(),
         "objection_form": bound.get("objection_form") or ObjectionForm(kinds=kinds),
         "error": bound.get("error"),
+        **_suspension_overrides(section),
     }
 
 
@@ -1010,6 +1025,7 @@ def _registration_page(
         "can_decide": staff and registration.status == Registration.Status.APPLIED,
         "can_withdraw": _withdrawable(registration, actor),
         "deposit_form": bound.get("deposit_form") or DepositForm(),
+        **_suspension_overrides(section),
         "refuse_form": bound.get("refuse_form") or RefuseForm(),
         "error": bound.get("error"),
     }
@@ -1101,15 +1117,18 @@ def registrations_view(request: HttpRequest, section_code: str) -> HttpResponse:
     """Who registered to bid, through ``registrations_for`` only (403 before the deadline)."""
     actor = _actor(request)
     section = _section_by_code(section_code)
+    suspension = selectors.section_suspension(section=section)
     try:
         rows = selectors.registrations_for(section=section, by=actor)
     except ZhengwuError as exc:
-        return render(request, "tendering/registrations.html", {"section": section, "error": exc}, status=_status(exc))
+        context = {"section": section, "error": exc, "suspension": suspension}
+        return render(request, "tendering/registrations.html", context, status=_status(exc))
     return render(
         request,
         "tendering/registrations.html",
         {
             "section": section,
+            "suspension": suspension,
             "rows": [
                 {
                     "row": r,
@@ -1535,3 +1554,60 @@ def prequal_file_view(request: HttpRequest, application_id: str) -> HttpResponse
         filename=application.file_name,
         content_type="application/octet-stream",
     )
+
+
+# --- suspension (暂停招标投标活动), the objection reply form, finding a registration ---------------
+#
+# While an objection suspends a section (实施条例 第二十二条) every page that shows it says so and
+# offers none of the acts the services would refuse (``section_suspended``); a refused act still
+# answers with the service's message. Who filed the objection is never shown.
+
+
+def _suspension_overrides(section: Section) -> dict[str, Any]:
+    """The banner of a suspended section, and its acts switched off (nothing for the others)."""
+    suspension = selectors.section_suspension(section=section)
+    if suspension is None:
+        return {"suspension": None}
+    view = {
+        "since": suspension.since,
+        "kinds": [rules.OBJECTION_KIND_LABELS.get(k, k) for k in suspension.kinds],
+        "articles": list(suspension.articles),
+    }
+    # accepting: obtaining, asking, answering; registration_open: applying; can_decide: staff's
+    # deposit, confirmation and refusal.
+    return {"suspension": view, "accepting": False, "registration_open": False, "can_decide": False}
+
+
+def _amendment_blocked_by(notice: Notice, sections: list[Section]) -> list[str]:
+    """The suspended sections an unpublished amendment names (it cannot be published meanwhile)."""
+    if notice.kind != Notice.Kind.AMENDMENT or notice.status == Notice.Status.PUBLISHED:
+        return []
+    named = set(notice.sections.values_list("pk", flat=True))
+    return sorted(s.code for s in sections if s.pk in named and s.suspended_at is not None)
+
+
+def _reply_bound(form: ReplyForm | None, error: ZhengwuError | None) -> dict[str, Any]:
+    """The reply as it was typed and what was wrong with it, for the objection it was meant for."""
+    if form is None:
+        return {"reply_text": "", "reply_error": None}
+    return {"reply_text": form.data.get("reply", ""), "reply_error": error}
+
+
+@require_GET
+@roles_required(Role.CENTRE_STAFF)
+def registration_search_view(request: HttpRequest) -> HttpResponse:
+    """Centre staff type the reference on a deposit transfer and land on that one registration.
+
+    ``selectors.registration_find`` decides and audits every search; a miss is said plainly on
+    this page, with what was typed, and shows nothing else.
+    """
+    actor = _actor(request)
+    if "reference" not in request.GET:
+        return render(request, "tendering/registration_search.html", {"reference": ""})
+    reference = request.GET.get("reference", "")[: selectors.REFERENCE_MAX]
+    try:
+        found = selectors.registration_find(reference=reference, by=actor)
+    except ZhengwuError as exc:
+        context = {"reference": reference, "error": exc}
+        return render(request, "tendering/registration_search.html", context, status=_status(exc))
+    return HttpResponseRedirect(_url(request, "registration_detail", str(found.uuid)))

@@ -121,6 +121,9 @@ from zhengwu.contexts.tendering.rules.rulesets import (
     ruleset_get,
     ruleset_select,
 )
+from zhengwu.contexts.tendering.rules.suspension import (
+    doc_issue_resume,
+)
 from zhengwu.contexts.tendering.rules.table import (
     rules_table,
 )
@@ -178,6 +181,7 @@ __all__ = [
     "competition_required",
     "deposit_amount",
     "deposit_check",
+    "doc_issue_resume",
     "invitees_sufficient",
     "notice_approval_roles",
     "objection_reply_due",

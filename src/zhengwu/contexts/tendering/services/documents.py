@@ -150,6 +150,9 @@ def document_upload(
         raise InvalidInput("所选标段不属于本项目", code="document_section_foreign", detail={"field": "section"})
     now = clock_now()
     sections = _open_sections(project, section, now, stage)
+    # Refused before the file is read; checked again on the locked rows below.
+    for target in sections:
+        suspension_check(target)
     file = _open_for_upload(content)
     size, sha256 = _digest(file)
     file.seek(0)
@@ -169,6 +172,10 @@ def document_upload(
     stored = default_storage.save(f"tendering/{project.uuid}/{document.uuid}", file)
     try:
         with transaction.atomic():
+            # A document reaching a suspended section's holders would amend its documents while
+            # the tender stands still (实施条例 第二十二条): refused, the answer comes first.
+            for target in Section.objects.select_for_update().filter(pk__in=[t.pk for t in sections]):
+                suspension_check(target)
             document.storage_name = stored
             document.save()
             if not document.is_public and stage == "tender":

@@ -110,9 +110,19 @@ def _local(instant: dt.datetime | None) -> str:
 
 
 def _amendment_notice_create(
-    *, section: Section, body: str, extended: bool, affects_bid_preparation: bool, now: dt.datetime, by: Actor
+    *,
+    section: Section,
+    body: str,
+    extended: bool,
+    affects_bid_preparation: bool,
+    now: dt.datetime,
+    by: Actor,
+    doc_issue_end: dt.datetime | None = None,
 ) -> Notice:
-    """A published amendment notice (澄清/修改公告) stating the locked section's deadline; no event yet."""
+    """A published amendment notice (澄清/修改公告) stating the locked section's deadline; no event yet.
+
+    ``doc_issue_end``: the document issue period was moved to end then (after a suspension).
+    """
     project = section.project
     deadline_text = (
         f"投标截止时间和开标时间顺延至{_local(section.bid_deadline)}。"
@@ -125,6 +135,7 @@ def _amendment_notice_create(
         title=f"{project.name}{section.name}澄清/修改公告",
         body=f"{body}\n\n{deadline_text}",
         status=Notice.Status.PUBLISHED,
+        doc_issue_end=doc_issue_end,
         bid_deadline=section.bid_deadline,
         opening_at=section.opening_at,
         references=opening_notice_of(section),
@@ -159,6 +170,9 @@ def answer_publish(
     now = clock_now()
     with transaction.atomic():
         locked = section_locked(section)
+        # Nothing is clarified while an objection suspends the tender: the answer to the objection
+        # comes first (实施条例 第二十二条), and it may change what a clarification would say.
+        suspension_check(locked)
         _before_deadline(locked, now)
         wanted = {q.pk for q in questions}
         rows = list(Question.objects.select_for_update().filter(pk__in=wanted, section=locked))
@@ -319,6 +333,7 @@ def objection_reply(*, objection: Objection, reply: str, by: Actor) -> Objection
         lifted = False
         notice: Notice | None = None
         deadline_before = section.bid_deadline
+        issue_end_before = section.doc_issue_end
         if (
             locked.suspends
             and section.suspended_at is not None
@@ -341,6 +356,8 @@ def objection_reply(*, objection: Objection, reply: str, by: Actor) -> Objection
                 "suspension_lifted": lifted,
                 "bid_deadline_before": iso(deadline_before) if notice else None,
                 "bid_deadline_after": iso(section.bid_deadline) if notice else None,
+                "doc_issue_end_before": iso(issue_end_before) if notice else None,
+                "doc_issue_end_after": iso(section.doc_issue_end) if notice else None,
                 "amendment_notice": str(notice.uuid) if notice else None,
             },
         )
@@ -348,7 +365,7 @@ def objection_reply(*, objection: Objection, reply: str, by: Actor) -> Objection
 
 
 def _suspension_lift(*, section: Section, now: dt.datetime, by: Actor) -> Notice | None:
-    """Lift a locked section's suspension; move its deadline when the law requires; return the notice.
+    """Lift a locked section's suspension; give back the time it took; return the notice, if any.
 
     Legal reading: 实施条例 第二十二条 stops the tender until the answer but says nothing of the
     deadline. Bidders could neither obtain the documents nor ask while it stood still, and the
@@ -356,39 +373,73 @@ def _suspension_lift(*, section: Section, now: dt.datetime, by: Actor) -> Notice
     affect bid preparation (招标投标法 第二十三条, 实施条例 第二十一条): at least the clarification
     lead time (15 days) must remain, or the deadline moves to the earliest lawful day at its time
     of day. A deadline that passed while suspended is brought past ``now`` by whole days first,
-    keeping its time of day, so the same rule computes the new one. Sections past the documents
-    stage (a 第五十四条 suspension during the candidates' publicity) only resume.
+    keeping its time of day, so the same rule computes the new one.
+
+    The document issue period (实施条例 第十六条) lost the days it stood still: when the
+    suspension began before its end, it ends later, leaving at least the days that were left
+    (``rules.doc_issue_resume``), never after the deadline as moved above. Either move is
+    published as an amendment notice stating both dates. Sections past the documents stage (a
+    第五十四条 suspension during the candidates' publicity) only resume.
     """
+    suspended_at = section.suspended_at
     section.suspended_at = None
     section.save(update_fields=["suspended_at"])
     deadline = section.bid_deadline
-    if section.status not in BEFORE_DEADLINE_STATUSES or deadline is None:
+    if section.status not in BEFORE_DEADLINE_STATUSES or deadline is None or suspended_at is None:
         section.next_check_at = next_check_for(section)
         section.version += 1
         section.save(update_fields=["next_check_at", "version"])
         return None
+    ruleset = ruleset_of(section)
+    calendar = calendar_get()
     reference = deadline
     if now >= reference:
         reference = deadline + dt.timedelta(days=(now - deadline).days + 1)
     required = rules.amendment_deadline(
-        ruleset=ruleset_of(section),
+        ruleset=ruleset,
         issued_at=now,
         bid_deadline=reference,
         affects_bid_preparation=True,
-        calendar=calendar_get(),
+        calendar=calendar,
     )
-    if required <= deadline:
+    extended = required > deadline
+    if extended:
+        deadline_move(section=section, new_deadline=required)  # saves, with the version
+    else:
         section.next_check_at = next_check_for(section)
         section.version += 1
         section.save(update_fields=["next_check_at", "version"])
+    issue_end = section.doc_issue_end
+    issue_moved = False
+    if issue_end is not None:
+        new_end = rules.doc_issue_resume(
+            ruleset=ruleset,
+            doc_issue_end=issue_end,
+            suspended_at=suspended_at,
+            resumed_at=now,
+            bid_deadline=section.bid_deadline,
+            calendar=calendar,
+            doc_issue_start=section.doc_issue_start,
+        )
+        if new_end != issue_end:
+            issue_moved = True
+            section.doc_issue_end = new_end
+            section.save(update_fields=["doc_issue_end"])
+    if not (extended or issue_moved):
         return None
-    deadline_move(section=section, new_deadline=required)
     project = section.project
+    body = f"{project.name}{section.name}的异议已答复，暂停的招标投标活动自即日起恢复。"
+    if issue_moved:
+        body += (
+            f"因暂停期间不能获取招标文件，招标文件发售（获取）截止时间相应顺延至{_local(section.doc_issue_end)}"
+            "（《招标投标法实施条例》第十六条、第二十二条）。"
+        )
     return _amendment_notice_create(
         section=section,
-        body=f"{project.name}{section.name}的异议已答复，暂停的招标投标活动自即日起恢复。",
-        extended=True,
+        body=body,
+        extended=extended,
         affects_bid_preparation=False,
         now=now,
         by=by,
+        doc_issue_end=section.doc_issue_end if issue_moved else None,
     )

@@ -38,6 +38,7 @@ from zhengwu.contexts.tendering.services.common import (
     ruleset_current,
     ruleset_of,
     sections_checked,
+    suspension_check,
     text_required,
     violations_raise,
 )
@@ -418,6 +419,10 @@ def _publish_opening(*, notice: Notice, sections: list[Section], now: dt.datetim
 
 
 def _publish_amendment(*, notice: Notice, sections: list[Section], now: dt.datetime) -> None:
+    # No amendment while an objection suspends the tender: the answer comes first (实施条例
+    # 第二十二条), and lifting the suspension publishes the timetable it leaves.
+    for section in sections:
+        suspension_check(section)
     closed = [
         s.code
         for s in sections

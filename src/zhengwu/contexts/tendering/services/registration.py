@@ -30,6 +30,7 @@ from zhengwu.contexts.tendering.services.common import (
     is_staff,
     ruleset_of,
     section_locked,
+    suspension_check,
     text_required,
     yuan_to_fen,
 )
@@ -174,6 +175,8 @@ def registration_apply(*, section: Section, by: Actor) -> Registration:
     now = clock_now()
     with transaction.atomic():
         locked = section_locked(section)
+        # Before the window checks: a deadline that passed while suspended moves when it is lifted.
+        suspension_check(locked)
         published_at, bid_deadline = _open_section(locked, now)
         violation = rules.registration_check(
             ruleset=ruleset,
@@ -241,6 +244,9 @@ def deposit_record(
         _require_pending(locked)
         if locked.deposit_paid_fen == paid_fen and locked.deposit_paid_at == paid_at:
             return locked
+        # Registration stands still with the rest of the tender (实施条例 第二十二条); the bank's
+        # word is recorded once the objection is answered, with the instant the bank gave.
+        suspension_check(section_locked(locked.section))
         before = _summary(locked)
         locked.deposit_paid_fen = paid_fen
         locked.deposit_paid_at = paid_at
@@ -283,6 +289,7 @@ def registration_confirm(*, registration: Registration, by: Actor) -> Registrati
             return locked
         _require_pending(locked)
         section = section_locked(locked.section)
+        suspension_check(section)
         _, bid_deadline = _open_section(section, now)
         violation = rules.deposit_check(
             ruleset=ruleset,
@@ -326,6 +333,7 @@ def registration_refuse(*, registration: Registration, reason: str, by: Actor) -
         if locked.status == Registration.Status.REFUSED:
             return locked
         _require_pending(locked)
+        suspension_check(section_locked(locked.section))
         before = _summary(locked)
         locked.status = Registration.Status.REFUSED
         locked.reason = reason

@@ -307,6 +307,9 @@ def test_the_openapi_document_lists_every_tendering_endpoint_with_schemas(world:
     )
     assert schemas["SectionOut"]["properties"]["estimate_fen"]["type"] == "integer"
     assert schemas["SectionOut"]["properties"]["estimate_yuan"]["type"] == "string"
+    assert schemas["SectionOut"]["properties"]["suspended"]["type"] == "boolean"
+    assert schemas["TenderOut"]["properties"]["suspended"]["type"] == "boolean"
+    assert paths[f"{API}/registrations"]["get"]["parameters"][0]["name"] == "reference"
     assert {p for p in paths if p.startswith(API)} == {
         f"{API}{p}"
         for p in (
@@ -334,6 +337,7 @@ def test_the_openapi_document_lists_every_tendering_endpoint_with_schemas(world:
             "/registrations/{uuid}/deposit",
             "/registrations/{uuid}/confirm",
             "/registrations/{uuid}/refuse",
+            "/registrations",
             "/tenders",
             "/tenders/{section_code}",
             "/prequal/{uuid}",

@@ -55,6 +55,7 @@ OWN_STATUS = "/sections/{code}/obtain"
 OWN_REGISTRATION = "/sections/{code}/registration"
 REGISTRATIONS = "/sections/{code}/registrations"
 ONE_REGISTRATION = "/registrations/{uuid}"
+SEARCH = "/registrations"
 AFTER_DEADLINE = {"tenderer", "agency", "staff", "regulator"}
 # Pre-qualification applicants and their files: nothing to read in a section without pre-qualification.
 PREQUAL_SECRET_ROUTES = ("/sections/{code}/prequal/applications", "/prequal/{uuid}", "/prequal/{uuid}/file")
@@ -132,10 +133,11 @@ def tender(world: World) -> dict[str, str]:
     clock_set(at(2026, 3, 3, 9))
     document_obtain(section=section, by=world["bidder1"])
     question = question_ask(section=section, text="工期能否顺延？", by=world["bidder1"])
-    objection = objection_file(section=section, kind="tender_documents", text="业绩要求过高", by=world["bidder1"])
     answer_publish(
         section=section, body="工期不变。", questions=[question], affects_bid_preparation=False, by=world["agency"]
     )
+    # Last: the objection suspends the tender until it is answered (实施条例 第二十二条).
+    objection = objection_file(section=section, kind="tender_documents", text="业绩要求过高", by=world["bidder1"])
     registration = registration_apply(section=plots[0], by=world["bidder1"])
     return {
         "land": plots[0].code,
@@ -156,7 +158,7 @@ def test_before_the_deadline_no_get_endpoint_names_the_holder_to_anyone_but_itse
 ) -> None:
     secrets = ("云南某建设工程有限公司", world.uscc["bidder1"], "bidder1")
     paths = get_paths()
-    assert len(paths) == 22  # a new GET endpoint is walked too; update this count when adding one
+    assert len(paths) == 23  # a new GET endpoint is walked too; update this count when adding one
     walked = 0
     for username in WALKERS:
         client = client_for(username)
@@ -172,6 +174,7 @@ def test_before_the_deadline_no_get_endpoint_names_the_holder_to_anyone_but_itse
                 ONE_REGISTRATION,
                 "/refunds",  # the centre's staff only (test_refunds.py)
                 *PREQUAL_SECRET_ROUTES,
+                SEARCH,
             ):
                 # The walk reaches real data: the project's agency reads every other route.
                 assert response.status_code == 200, template
@@ -193,6 +196,10 @@ def test_before_the_deadline_no_get_endpoint_names_the_holder_to_anyone_but_itse
                 assert (response.status_code, response.json()["code"]) == (403, "registrations_secret"), username
             if template == ONE_REGISTRATION and username is not None:
                 assert (response.status_code, response.json()["code"]) == (404, "registration_not_found"), username
+            if template == SEARCH and username is not None:
+                # Centre staff only, and a search with no reference finds nothing.
+                expected = (400, "reference_required") if username == "staff" else (403, "centre_staff_required")
+                assert (response.status_code, response.json()["code"]) == expected, username
             if template == OWN_REGISTRATION and username is not None:
                 # A construction section: no registration for anyone, and nothing to apply for.
                 assert (response.json()["applicable"], response.json()["registration"]) == (False, None), username

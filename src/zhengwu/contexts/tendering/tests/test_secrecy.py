@@ -14,12 +14,13 @@ import pytest
 from django.db import models as dj_models
 
 from zhengwu.contexts.tendering import selectors
-from zhengwu.contexts.tendering.models import Section
+from zhengwu.contexts.tendering.models import Objection, Section
 from zhengwu.contexts.tendering.services import (
     answer_publish,
     document_obtain,
     document_upload,
     objection_file,
+    objection_reply,
     question_ask,
 )
 from zhengwu.contexts.tendering.tests.factories import (
@@ -72,10 +73,11 @@ def section(world: World) -> Section:
     clock_set(at(2026, 3, 4, 9))
     document_obtain(section=section, by=world["bidder2"])
     question = question_ask(section=section, text="工期能否顺延？", by=world["bidder1"])
-    objection_file(section=section, kind="tender_documents", text="业绩要求过高", by=world["bidder2"])
     answer_publish(
         section=section, body="工期不变。", questions=[question], affects_bid_preparation=False, by=world["agency"]
     )
+    # Last: the objection suspends the tender until it is answered (实施条例 第二十二条).
+    objection_file(section=section, kind="tender_documents", text="业绩要求过高", by=world["bidder2"])
     return Section.objects.get(pk=section.pk)
 
 
@@ -158,6 +160,9 @@ def test_a_bidder_learns_its_own_record_and_nothing_else(world: World, section: 
 
 def test_an_extended_deadline_keeps_the_list_secret_until_the_new_deadline(world: World, section: Section) -> None:
     clock_set(at(2026, 3, 10, 9))
+    # The objection is answered first (nothing is clarified while it suspends the tender); 14 days
+    # are left, so the answer itself moves the deadline to 25 March, which the clarification keeps.
+    objection_reply(objection=Objection.objects.get(section=section), reply="不成立。", by=world["agency"])
     answer_publish(section=section, body="技术规范更正。", affects_bid_preparation=True, by=world["agency"])
     clock_set(DEADLINE)  # the original deadline has passed, the new one (25 March) has not
     with pytest.raises(PermissionDenied) as caught:

@@ -126,7 +126,7 @@ def test_a_suspended_section_left_due_by_the_scheduler_is_skipped_not_opened(wor
     assert Section.objects.get(pk=section.pk).next_check_at is None
 
 
-def test_a_reply_with_enough_time_left_lifts_the_suspension_and_keeps_the_deadline(
+def test_a_reply_with_enough_time_left_lifts_the_suspension_keeps_the_deadline_and_gives_back_the_issue_days(
     world: World, section: Section
 ) -> None:
     objection = _file(world, section)
@@ -135,18 +135,34 @@ def test_a_reply_with_enough_time_left_lifts_the_suspension_and_keeps_the_deadli
     clock_set(at(2026, 3, 6, 9))  # 18 days before the deadline
     objection_reply(objection=objection, reply="资质要求符合国家规定。", by=world["agency"])
     assert _state(section) == ("accepting_bids", None, DEADLINE, DEADLINE, DEADLINE, version + 1)
-    assert (OutboxMessage.objects.count(), Notice.objects.count()) == (events, notices)
+    # Suspended on the day of publication with 7 days of issue left (3..9 March): answered on
+    # 6 March, the documents are issued until 13 March 17:00 (实施条例 第十六条、第二十二条).
+    new_end = at(2026, 3, 13, 17)
+    assert Section.objects.get(pk=section.pk).doc_issue_end == new_end
+    assert (OutboxMessage.objects.count(), Notice.objects.count()) == (events + 1, notices + 1)
+    notice = Notice.objects.get(kind="amendment")
+    assert (notice.doc_issue_end, notice.bid_deadline) == (new_end, DEADLINE)
+    assert notice.body == (
+        "昆明市呈贡区吴家营片区市政道路工程第一标段的异议已答复，暂停的招标投标活动自即日起恢复。"
+        "因暂停期间不能获取招标文件，招标文件发售（获取）截止时间相应顺延至2026-03-13 17:00"
+        "（《招标投标法实施条例》第十六条、第二十二条）。"
+        "\n\n投标截止时间不变，仍为2026-03-24 09:30。"
+    )
     entry = AuditEntry.objects.get(action="tendering.objection.reply")
     assert entry.after == {
         "status": "replied",
         "reply": "资质要求符合国家规定。",
         "late": True,
         "suspension_lifted": True,
-        "bid_deadline_before": None,
-        "bid_deadline_after": None,
-        "amendment_notice": None,
+        "bid_deadline_before": "2026-03-24T01:30:00+00:00",
+        "bid_deadline_after": "2026-03-24T01:30:00+00:00",
+        "doc_issue_end_before": "2026-03-09T09:00:00+00:00",
+        "doc_issue_end_after": "2026-03-13T09:00:00+00:00",
+        "amendment_notice": str(notice.uuid),
     }
-    # The tender resumes: documents are obtained again and the tick opens it at the deadline.
+    # The tender resumes: documents are obtained again — until the new end — and the tick opens
+    # it at the deadline.
+    clock_set(at(2026, 3, 12, 16))
     document_obtain(section=section, by=world["bidder2"])
     assert [t.status for t in tick_run(now=DEADLINE).transitions] == ["opening"]
 
@@ -168,8 +184,15 @@ def test_a_reply_leaving_less_than_15_days_extends_the_deadline_with_an_amendmen
         new,
         at(2026, 3, 12, 15),
     )
+    # 7 days of issue were left when it stopped on 2 March: they run again from 12 March.
+    assert (notice.doc_issue_end, Section.objects.get(pk=section.pk).doc_issue_end) == (
+        at(2026, 3, 19, 17),
+        at(2026, 3, 19, 17),
+    )
     assert notice.body == (
         "昆明市呈贡区吴家营片区市政道路工程第一标段的异议已答复，暂停的招标投标活动自即日起恢复。"
+        "因暂停期间不能获取招标文件，招标文件发售（获取）截止时间相应顺延至2026-03-19 17:00"
+        "（《招标投标法实施条例》第十六条、第二十二条）。"
         "\n\n投标截止时间和开标时间顺延至2026-03-27 09:30。"
     )
     added = list(OutboxMessage.objects.order_by("id")[events:].values_list("event_type", "payload"))
@@ -190,6 +213,8 @@ def test_a_reply_leaving_less_than_15_days_extends_the_deadline_with_an_amendmen
         "suspension_lifted": True,
         "bid_deadline_before": "2026-03-24T01:30:00+00:00",
         "bid_deadline_after": "2026-03-27T01:30:00+00:00",
+        "doc_issue_end_before": "2026-03-09T09:00:00+00:00",
+        "doc_issue_end_after": "2026-03-19T09:00:00+00:00",
         "amendment_notice": str(notice.uuid),
     }
 
