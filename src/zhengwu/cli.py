@@ -29,7 +29,7 @@ Commands:
   demo                          load demo data
   keys                          print this deployable's public signing key
   totp USERNAME                 print a demo account's current one-time code
-  bid keygen|seal|verify        the bid tool, offline on the bidder's machine (no server needed)
+  bid keygen|seal|verify|submit  the bid tool on the bidder's machine (submit uploads via the API)
   (any Django management command, e.g. migrate, createsuperuser, shell)
 
 Platforms: public, trading, supervision, appraisal, center, standalone (default).

@@ -532,12 +532,26 @@ def bid_withdraw(*, bid: Bid, by: Actor) -> Receipt:
 
 
 def bid_security_record(*, bid: Bid, status: str, by: Actor) -> Bid:
-    """Record the bid security (投标保证金) state of a bid, from the bank's or guarantor's confirmation."""
+    """Record the bid security (投标保证金) state of a bid, from the bank's or guarantor's confirmation.
+
+    Only after the bid deadline (``bid_deadline_not_reached`` before it): staff would have to
+    look bids up to record their security, and a bid a member of staff can find before the
+    deadline tells them who bid (招标投标法 第二十二条). The bank's record of the payment exists
+    from the day it is made (招标投标法实施条例 第二十六条: paid before the deadline, from the
+    bidder's basic account), so nothing is lost by entering it here at the opening.
+    """
     if not by.has_role(Role.CENTRE_STAFF):
         raise PermissionDenied("只有交易中心工作人员可以登记投标保证金", code="staff_required")
     if status not in Bid.Security.values:
         raise InvalidInput("未知的保证金状态", code="security_status_invalid", detail={"status": status})
     now = clock_now()
+    section = tendering_selectors.section_get(uuid=bid.section_uuid)
+    if section.bid_deadline is None or now < section.bid_deadline:
+        raise Conflict(
+            "投标截止时间前不能登记投标保证金（否则会泄露投标人名单）",
+            code="bid_deadline_not_reached",
+            detail={"section": section.code},
+        )
     with transaction.atomic():
         locked = Bid.objects.select_for_update().get(pk=bid.pk)
         before = locked.security_status

@@ -5,7 +5,11 @@ bid never leaves its machine. ``keygen`` makes the bidder's signing key (Ed25519
 decryption key (X25519) — the private file is written with mode 0600, the public file is what
 the bidder registers with the platform. ``seal`` writes a sealed file (``sealing.bid_seal``)
 after checking the tender's opening key against the fingerprint published in the notice.
-``verify`` checks a sealed file offline.
+``verify`` checks a sealed file offline, and against its receipt. ``submit`` uploads a sealed file
+to the trading platform's API with a personal API token: in chunks, resumable, retrying a
+failed chunk; it commits, checks the receipt's platform signature and that the receipt states
+this file's digest and size, and keeps the receipt next to the file. HTTP is the standard
+library's (urllib), so the tool needs nothing a bidder's machine does not already have.
 """
 
 from __future__ import annotations
@@ -15,16 +19,25 @@ import base64
 import json
 import os
 import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from zhengwu.contexts.bidding.sealing import SealInput, bid_seal, sealed_verify
+from zhengwu.contexts.bidding.sealing import SealedInfo, SealInput, bid_seal, sealed_verify
 from zhengwu.kernel.crypto import AgreementKey, SigningKey, VerifyKey, key_fingerprint
 from zhengwu.kernel.errors import InvalidInput
 from zhengwu.kernel.money import money_to_fen
 
 KEY_FORMAT = "zhengwu-bidder-key/1"
+RECEIPT_FORMAT = "zhengwu-bid-receipt/1"
+API_PATH = "/trading/api/bidding"
+SUBMIT_CHUNK_SIZE = 4 << 20
+SUBMIT_RETRIES = 3
+TOKEN_ENV = "ZHENGWU_BID_TOKEN"  # noqa: S105 - the name of an environment variable
 
 
 class ToolError(Exception):
@@ -162,12 +175,282 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         verify_key = VerifyKey.from_b64(data["signing_public"])
     with open(args.sealed, "rb") as stream:
         info = sealed_verify(stream=stream, verify_key=verify_key)
-    print(json.dumps({"ok": True, **info.commitment.as_dict()}, ensure_ascii=False, indent=2))
+    result: dict[str, Any] = {"ok": True, **info.commitment.as_dict()}
+    if args.receipt:
+        if not args.platform_key:
+            raise ToolError("校验回执需要 --platform-key（交易平台的签名公钥）")
+        try:
+            receipt = json.loads(Path(args.receipt).read_text(encoding="utf-8"))
+        except ValueError:
+            raise ToolError("回执文件格式错误") from None
+        body = receipt_check(receipt=receipt, platform_key=platform_key_load(args.platform_key), info=info)
+        result["receipt"] = {"kind": body.get("type"), "bid": body.get("bid"), "server_time": body.get("server_time")}
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    return 0
+
+
+# --- submit: upload through the API ---------------------------------------------------------------
+
+
+class ApiError(ToolError):
+    """The server refused a request; ``code`` is the API's stable error code."""
+
+    def __init__(self, status: int, code: str, message: str, detail: dict[str, Any]) -> None:
+        super().__init__(f"（{code}）{message}")
+        self.status, self.code, self.detail = status, code, detail
+
+
+class TransportError(ToolError):
+    """The request did not get an answer (network, timeout, server restarting)."""
+
+
+class ApiClient:
+    """The bidding API of one trading platform, authenticated with a personal API token."""
+
+    def __init__(self, server: str, token: str, *, timeout: float = 120) -> None:
+        parsed = urllib.parse.urlsplit(server)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ToolError(f"服务器地址应以 http:// 或 https:// 开头：{server}")
+        if not token:
+            raise ToolError(f"请用 --token 或环境变量 {TOKEN_ENV} 提供接口令牌（在平台“接口令牌”页面创建）")
+        self.base = server.rstrip("/") + API_PATH
+        self.token = token
+        self.timeout = timeout
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        payload: dict[str, Any] | None = None,
+        data: bytes | None = None,
+        query: dict[str, Any] | None = None,
+        auth: bool = True,
+    ) -> Any:
+        url = self.base + path + ("?" + urllib.parse.urlencode(query) if query else "")
+        headers = {"Accept": "application/json"}
+        if auth:
+            headers["Authorization"] = f"Bearer {self.token}"
+        body = data
+        if payload is not None:
+            body = json.dumps(payload).encode("utf-8")
+            headers["Content-Type"] = "application/json"
+        elif data is not None:
+            headers["Content-Type"] = "application/octet-stream"
+        elif method != "GET":
+            body = b""
+        request = urllib.request.Request(url, data=body, method=method, headers=headers)  # noqa: S310 - scheme checked
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - scheme checked
+                raw = response.read()
+        except urllib.error.HTTPError as exc:
+            raw = exc.read()
+            try:
+                error = json.loads(raw)
+                code, message, detail = str(error["code"]), str(error["message"]), dict(error.get("detail") or {})
+            except (ValueError, KeyError, TypeError):
+                code, message, detail = "http_error", f"HTTP {exc.code}", {}
+            raise ApiError(exc.code, code, message, detail) from None
+        except (urllib.error.URLError, OSError) as exc:
+            raise TransportError(f"无法连接服务器：{getattr(exc, 'reason', exc)}") from None
+        return json.loads(raw) if raw else None
+
+
+def _retrying(action: Any, *, retries: int, what: str) -> Any:
+    """Run ``action``; retry a transport failure or a 5xx/429 answer ``retries`` times, backing off."""
+    for attempt in range(retries + 1):
+        try:
+            return action()
+        except TransportError as exc:
+            failure: ToolError = exc
+        except ApiError as exc:
+            if exc.status < 500 and exc.status != 429:
+                raise
+            failure = exc
+        if attempt == retries:
+            raise ToolError(f"{what}失败（已重试{retries}次）：{failure}")
+        print(f"{what}失败，{2**attempt}秒后重试：{failure}", file=sys.stderr)
+        time.sleep(2**attempt)
+    raise AssertionError("unreachable")
+
+
+def platform_key_load(text: str) -> VerifyKey:
+    """The platform's public key from base64, or from a file holding it (or the output of ``zhengwu keys``)."""
+    value = text.strip()
+    path = Path(value)
+    if len(value) < 200 and path.is_file():
+        content = path.read_text(encoding="utf-8")
+        lines = [ln.split(":", 1)[1] for ln in content.splitlines() if ln.strip().startswith("public key:")]
+        value = (lines[0] if lines else content).strip()
+    try:
+        return VerifyKey.from_b64(value)
+    except ValueError:
+        raise ToolError("平台公钥格式错误（应为 Ed25519 公钥的 base64）") from None
+
+
+def receipt_check(*, receipt: dict[str, Any], platform_key: VerifyKey, info: SealedInfo) -> dict[str, Any]:
+    """Check a receipt's platform signature and that it states this sealed file; returns its body."""
+    try:
+        body_text = str(receipt["body"])
+        signature = base64.b64decode(str(receipt["signature"]), validate=True)
+        body = json.loads(body_text)
+    except (KeyError, ValueError, TypeError):
+        raise ToolError("回执格式错误") from None
+    if receipt.get("key_id") != platform_key.key_id or not platform_key.verify(body_text.encode("utf-8"), signature):
+        raise ToolError("回执的平台签名无效（或不是该平台公钥签署的）")
+    expected = {
+        "digest": info.commitment.digest,
+        "size": info.total_size,
+        "section": info.header.section,
+        "envelope": info.header.envelope,
+        "bidder": info.header.bidder,
+    }
+    wrong = sorted(k for k, v in expected.items() if body.get(k) != v)
+    if wrong:
+        raise ToolError(f"回执与投标文件不符：{', '.join(wrong)}")
+    return dict(body)
+
+
+def _receipt_path(sealed: Path) -> Path:
+    # An earlier receipt is proof of an earlier act: never overwrite it.
+    path = sealed.with_name(sealed.name + ".receipt.json")
+    number = 2
+    while path.exists():
+        path = sealed.with_name(f"{sealed.name}.receipt.{number}.json")
+        number += 1
+    return path
+
+
+def bid_submit(
+    *,
+    sealed: Path,
+    client: ApiClient,
+    platform_key: VerifyKey | None,
+    envelope: str | None = None,
+    resume: str | None = None,
+    chunk_size: int = SUBMIT_CHUNK_SIZE,
+    retries: int = SUBMIT_RETRIES,
+) -> tuple[dict[str, Any], Path]:
+    """Upload ``sealed`` (or resume upload ``resume``), commit it, check and save the receipt."""
+    with open(sealed, "rb") as stream:
+        info = sealed_verify(stream=stream)
+    if envelope is not None and envelope != info.header.envelope:
+        raise ToolError(f"密封文件是为信封“{info.header.envelope}”封装的，不是“{envelope}”")
+    if platform_key is None:
+        fetched = _retrying(
+            lambda: client.call("GET", "/platform-key", auth=False), retries=retries, what="获取平台公钥"
+        )
+        platform_key = VerifyKey.from_b64(fetched["public"])
+        print(
+            f"平台公钥取自服务器（{platform_key.key_id}）；请与交易中心公布的公钥核对，或使用 --platform-key",
+            file=sys.stderr,
+        )
+    size = info.total_size
+    if resume:
+        upload = _retrying(lambda: client.call("GET", f"/uploads/{resume}"), retries=retries, what="查询上传状态")
+        if upload["size"] != size or upload["digest"] != info.commitment.digest:
+            raise ToolError("该上传不是这个密封文件的（大小或摘要不同）")
+        if upload["status"] != "open":
+            raise ToolError(f"该上传已结束（{upload['status']} {upload.get('refusal_code', '')}），请重新递交")
+    else:
+        upload = _retrying(
+            lambda: client.call(
+                "POST",
+                f"/sections/{urllib.parse.quote(info.header.section)}/uploads",
+                payload={"envelope": info.header.envelope, "size": size, "digest": info.commitment.digest},
+            ),
+            retries=retries,
+            what="开始上传",
+        )
+    upload_id = str(upload["id"])
+    print(f"上传编号：{upload_id}（中断后可用 --resume {upload_id} 继续）", file=sys.stderr, flush=True)
+    chunk_size = min(chunk_size, int(upload.get("chunk_max") or chunk_size))
+    offset = int(upload["received"])
+    bar = _progress_bar(size, "上传")
+    bar.update(offset)
+    try:
+        with open(sealed, "rb") as stream:
+            while offset < size:
+                stream.seek(offset)
+                data = stream.read(min(chunk_size, size - offset))
+
+                def send(at: int = offset, chunk: bytes = data) -> Any:
+                    return client.call("PUT", f"/uploads/{upload_id}/chunks", data=chunk, query={"offset": at})
+
+                try:
+                    answer = _retrying(send, retries=retries, what=f"上传分块（位置 {offset}）")
+                    received = int(answer["received"])
+                except ApiError as exc:
+                    if exc.code != "chunk_offset_mismatch":
+                        raise
+                    # The server has a different amount than we thought (a lost answer): go on from there.
+                    received = int(exc.detail["expected"])
+                if not 0 <= received <= size:
+                    raise ToolError("服务器返回的已接收字节数不正确")
+                bar.update(received - offset)
+                offset = received
+    finally:
+        bar.close()
+    try:
+        receipt = _retrying(
+            lambda: client.call("POST", f"/uploads/{upload_id}/commit"), retries=retries, what="提交投标文件"
+        )
+    except ApiError as exc:
+        if exc.code != "upload_closed" or exc.detail.get("status") != "committed":
+            raise
+        # The commit went through but its answer was lost: the receipt is among our bids.
+        receipt = _receipt_recover(client, info, retries=retries)
+    body = receipt_check(receipt=receipt, platform_key=platform_key, info=info)
+    record = {
+        "format": RECEIPT_FORMAT,
+        "id": receipt["id"],
+        "kind": receipt["kind"],
+        "bid": receipt["bid"],
+        "section": receipt["section"],
+        "body": receipt["body"],
+        "signature": receipt["signature"],
+        "key_id": receipt["key_id"],
+        "issued_at": receipt["issued_at"],
+        "platform_key": platform_key.to_b64(),
+    }
+    path = _receipt_path(sealed)
+    path.write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
+    return body, path
+
+
+def _receipt_recover(client: ApiClient, info: SealedInfo, *, retries: int) -> dict[str, Any]:
+    section = info.header.section
+    mine = _retrying(
+        lambda: client.call("GET", "/bids/mine", query={"section": section}), retries=retries, what="查询回执"
+    )
+    for bid in reversed(mine):
+        if bid["digest"] == info.commitment.digest and bid["size"] == info.total_size:
+            accepted = [r for r in bid["receipts"] if r["kind"] == "accepted"]
+            if accepted:
+                return dict(accepted[-1])
+    raise ToolError("上传已提交，但未能取回回执，请在平台“我的投标”中查看")
+
+
+def _cmd_submit(args: argparse.Namespace) -> int:
+    client = ApiClient(args.server, args.token or os.environ.get(TOKEN_ENV, ""))
+    platform_key = platform_key_load(args.platform_key) if args.platform_key else None
+    if args.chunk_size < 1024:
+        raise ToolError("分块大小至少 1024 字节")
+    body, path = bid_submit(
+        sealed=Path(args.sealed),
+        client=client,
+        platform_key=platform_key,
+        envelope=args.envelope,
+        resume=args.resume,
+        chunk_size=args.chunk_size,
+        retries=args.retries,
+    )
+    print(json.dumps({"ok": True, "receipt": str(path), **body}, ensure_ascii=False, indent=2))
     return 0
 
 
 def parser_build() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="zhengwu bid", description="投标文件工具：生成密钥、封装与校验投标文件")
+    parser = argparse.ArgumentParser(prog="zhengwu bid", description="投标文件工具：生成密钥、封装、递交与校验投标文件")
     sub = parser.add_subparsers(dest="command", required=True)
     keygen = sub.add_parser("keygen", help="生成投标人签名与解密密钥")
     keygen.add_argument("--out", default=".", help="写入目录")
@@ -193,7 +476,19 @@ def parser_build() -> argparse.ArgumentParser:
     verify = sub.add_parser("verify", help="离线校验密封文件")
     verify.add_argument("sealed", help="密封文件")
     verify.add_argument("--public", help="投标人公钥文件（校验签名）")
+    verify.add_argument("--receipt", help="平台回执文件（校验文件与回执一致）")
+    verify.add_argument("--platform-key", help="交易平台签名公钥（base64 或文件）")
     verify.set_defaults(func=_cmd_verify)
+    submit = sub.add_parser("submit", help="通过接口递交密封文件（可断点续传）")
+    submit.add_argument("sealed", help="密封文件")
+    submit.add_argument("--server", required=True, help="交易平台地址，如 https://ggzy.example.cn")
+    submit.add_argument("--token", help=f"接口令牌（或环境变量 {TOKEN_ENV}）")
+    submit.add_argument("--envelope", help="信封（默认取密封文件中的信封）")
+    submit.add_argument("--resume", help="继续一次中断的上传（上传编号）")
+    submit.add_argument("--platform-key", help="交易平台签名公钥（base64 或文件）；不给则向服务器获取")
+    submit.add_argument("--chunk-size", type=int, default=SUBMIT_CHUNK_SIZE, help="分块字节数")
+    submit.add_argument("--retries", type=int, default=SUBMIT_RETRIES, help="每个请求的重试次数")
+    submit.set_defaults(func=_cmd_submit)
     return parser
 
 

@@ -58,3 +58,8 @@ class RegistrationForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(label=_("What the token is for"), max_length=100)
+    lifetime_days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=365, initial=90)

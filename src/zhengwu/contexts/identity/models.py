@@ -7,6 +7,7 @@ from django.db import models
 from django.http import HttpRequest
 
 from zhengwu.contexts.identity.roles import ROLE_LABELS, TOTP_REQUIRED_ROLES, Role
+from zhengwu.kernel.ids import id_new
 
 ROLE_CHOICES = [(r.value, ROLE_LABELS[r]) for r in Role]
 
@@ -95,8 +96,14 @@ class User(AbstractUser):
         return bool(self.totp_secret_encrypted) and self.totp_confirmed_at is not None
 
     def is_fully_authenticated(self, request: HttpRequest) -> bool:
-        """True once the password and, where the role requires it, the second factor passed."""
+        """True once the password and, where the role requires it, the second factor passed.
+
+        A request authenticated by an API token counts as fully signed in: a TOTP role's token
+        can only have been made from a session that passed the second factor.
+        """
         if not self.needs_totp:
+            return True
+        if getattr(request, "zw_api_token", None) is not None:
             return True
         return bool(request.session.get("zw_totp_ok"))
 
@@ -140,3 +147,29 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username}@{self.ip} {self.kind} {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ApiToken(models.Model):
+    """A personal API token for a program acting for its user (``Authorization: Bearer …``).
+
+    Only the SHA-256 of the token is kept; the token itself is shown once, when it is made.
+    ``prefix`` (the first characters after the scheme) is what the owner sees to tell tokens
+    apart. A token works only until it expires or is revoked, and only while its user is
+    active and the user's organisation (if any) is verified.
+    """
+
+    uuid = models.UUIDField(unique=True, default=id_new, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField("用途", max_length=100)
+    prefix = models.CharField(max_length=16)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.prefix}"

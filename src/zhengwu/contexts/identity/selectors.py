@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from zhengwu.contexts.identity.models import Organisation, User
+from zhengwu.contexts.identity.models import ApiToken, Organisation, User
 from zhengwu.contexts.identity.rules import ORGANISATION_STATUS_LABELS
 from zhengwu.contexts.identity.throttle import client_ip
 from zhengwu.kernel.actor import Actor
+from zhengwu.kernel.clock import clock_now
 from zhengwu.kernel.errors import InvalidInput, NotAuthenticated, NotFound
 from zhengwu.kernel.uscc import uscc_normalize
+
+API_TOKEN_SCHEME = "zwt_"  # noqa: S105 - the tokens' visible scheme, not a secret
 
 
 def actor_for(*, user: Any, request: HttpRequest | None = None) -> Actor:
@@ -111,3 +115,33 @@ def users_with_role(*, role: str) -> QuerySet[User]:
 def organisation_members(*, organisation: Organisation) -> QuerySet[User]:
     """The accounts acting for ``organisation``, by username."""
     return User.objects.filter(organisation=organisation).order_by("username")
+
+
+# --- API tokens ----------------------------------------------------------------------------------
+
+
+def api_tokens_of(*, user: Any) -> list[ApiToken]:
+    """The caller's own API tokens, newest first (prefixes only: the tokens are never stored)."""
+    if not isinstance(user, User):
+        return []
+    return list(ApiToken.objects.filter(user=user).order_by("-created_at", "-id"))
+
+
+def api_token_holder(*, token: str) -> tuple[ApiToken, User] | None:
+    """The token row and its user if ``token`` works now, else None (for the token middleware).
+
+    Works = known, not revoked, not expired, its user active and the user's organisation (if
+    any) verified: suspending an organisation stops its programs at once.
+    """
+    if not token.startswith(API_TOKEN_SCHEME) or len(token) > 200:
+        return None
+    digest = hashlib.sha256(token.encode("utf-8")).hexdigest()
+    row = ApiToken.objects.select_related("user__organisation").filter(digest=digest).first()
+    if row is None or row.revoked_at is not None or row.expires_at <= clock_now():
+        return None
+    user = row.user
+    if not user.is_active:
+        return None
+    if user.organisation is not None and user.organisation.status != Organisation.Status.VERIFIED:
+        return None
+    return row, user

@@ -14,6 +14,8 @@ urlpatterns = [
     path("register/", views.register_view, name="register"),
     path("register/done/", views.register_done_view, name="register_done"),
     path("uscc-check/", views.uscc_check_view, name="uscc_check"),
+    path("tokens/", views.api_tokens_view, name="api_tokens"),
+    path("tokens/<str:uuid>/revoke/", views.api_token_revoke_view, name="api_token_revoke"),
     path("organisations/", views.organisations_view, name="organisations"),
     path(
         "organisations/<str:uscc>/<slug:action>/",

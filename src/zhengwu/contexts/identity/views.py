@@ -25,7 +25,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from zhengwu.contexts.identity.forms import LoginForm, ReasonForm, RegistrationForm, TotpForm
+from zhengwu.contexts.identity.forms import ApiTokenForm, LoginForm, ReasonForm, RegistrationForm, TotpForm
 from zhengwu.contexts.identity.models import LoginFailure, Organisation, User
 from zhengwu.contexts.identity.roles import ROLE_LABELS, Role
 from zhengwu.contexts.identity.rules import (
@@ -34,8 +34,16 @@ from zhengwu.contexts.identity.rules import (
     login_allowed,
     uscc_override_applicable,
 )
-from zhengwu.contexts.identity.selectors import actor_for, organisation_counts, organisation_get, organisations_list
+from zhengwu.contexts.identity.selectors import (
+    actor_for,
+    api_tokens_of,
+    organisation_counts,
+    organisation_get,
+    organisations_list,
+)
 from zhengwu.contexts.identity.services import (
+    api_token_create,
+    api_token_revoke,
     enterprise_register,
     organisation_reject,
     organisation_suspend,
@@ -511,3 +519,54 @@ def organisation_action_view(request: HttpRequest, uscc: str, action: str) -> Ht
     done = {"verify": "已核验", "reject": "已驳回", "suspend": "已暂停", "override": "已记录人工确认"}[action]
     messages.success(request, f"{organisation.name}（{organisation.uscc}）{done}。")
     return HttpResponseRedirect(back)
+
+
+# --- API tokens (the account holder's own) ---------------------------------------------------
+
+
+def _api_tokens_page(
+    request: HttpRequest, *, form: ApiTokenForm, token: str = "", error: ZhengwuError | None = None
+) -> HttpResponse:
+    response = _error_page(
+        request,
+        "identity/api_tokens.html",
+        {"form": form, "tokens": api_tokens_of(user=request.user), "new_token": token, "now": clock_now()},
+        error,
+    )
+    # The new token is shown once: no cache may keep the page that shows it.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@roles_required()
+def api_tokens_view(request: HttpRequest) -> HttpResponse:
+    """The signed-in person's API tokens: make one (shown once) and see which exist."""
+    if request.method == "GET":
+        return _api_tokens_page(request, form=ApiTokenForm())
+    form = ApiTokenForm(request.POST)
+    if not form.is_valid():
+        return _api_tokens_page(request, form=form)
+    try:
+        actor = actor_for(user=request.user, request=request)
+        _, token = api_token_create(
+            name=form.cleaned_data["name"],
+            lifetime_days=form.cleaned_data["lifetime_days"],
+            second_factor_passed=bool(request.session.get(SESSION_TOTP_OK)),
+            by=actor,
+        )
+    except ZhengwuError as exc:
+        return _api_tokens_page(request, form=form, error=exc)
+    return _api_tokens_page(request, form=ApiTokenForm(), token=token)
+
+
+@require_POST
+@roles_required()
+def api_token_revoke_view(request: HttpRequest, uuid: str) -> HttpResponse:
+    """Revoke one of the signed-in person's own tokens."""
+    try:
+        api_token_revoke(uuid=uuid, by=actor_for(user=request.user, request=request))
+    except ZhengwuError as exc:
+        return _api_tokens_page(request, form=ApiTokenForm(), error=exc)
+    messages.success(request, gettext("The token was revoked."))
+    return HttpResponseRedirect(_url(request, "api_tokens"))

@@ -18,8 +18,11 @@ from zhengwu.contexts.identity.services.organisations import (
     organisation_verify,
 )
 from zhengwu.contexts.identity.services.second_factor import totp_enrol_confirm, totp_enrol_demo, totp_reset
+from zhengwu.contexts.identity.services.tokens import api_token_create, api_token_revoke
 
 __all__ = [
+    "api_token_create",
+    "api_token_revoke",
     "enterprise_register",
     "organisation_create",
     "organisation_reject",

@@ -1,0 +1,238 @@
+"""Reads of the bidding context: the only readers of bids, uploads and receipts for people.
+
+Secrecy before the bid deadline (招标投标法 第二十二条: the tenderer must not disclose the names
+or number of potential bidders; architecture §5). Who has bid is the most sensitive fact of a
+tender until the deadline, and it is kept here for every page and API alike:
+
+- a bidder reads its own uploads, bids and receipts (``bids_mine``, ``upload_own``,
+  ``bid_own``, ``receipt_inclusion_proof``) and nothing about anyone else: another
+  organisation's upload, bid or receipt is NotFound, as if it did not exist;
+- ``bidders_for`` is the one gatekeeper of the list of bidders of a section: PermissionDenied
+  for every caller before the deadline (nothing revealed, not even a count), after it the
+  project's tenderer and agency, centre staff and regulators; every call is audited, admitted
+  or refused (``bidding.bidders.view`` / ``bidding.bidders.view_denied``);
+- what is public: a section's opening keys (published with the notice) and, once it exists,
+  its freeze (the signed Merkle root of the receipts accepted at the deadline, with the count
+  of leaves — by then the number of bids is no longer secret).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid as uuid_lib
+from typing import Any
+
+from zhengwu.contexts.bidding.models import Bid, BidUpload, Freeze, OpeningKey, Receipt
+from zhengwu.contexts.identity.roles import Role
+from zhengwu.contexts.tendering import selectors as tendering_selectors
+from zhengwu.kernel.actor import Actor
+from zhengwu.kernel.crypto import suite_get
+from zhengwu.kernel.errors import Conflict, NotFound, PermissionDenied
+from zhengwu.platform.audit.merkle import merkle_inclusion_proof, merkle_inclusion_verify
+from zhengwu.platform.audit.services import audit_append
+
+# Who oversees every tender (as tendering's gatekeepers): the centre's staff and the regulators.
+OVERSIGHT_ROLES = (Role.CENTRE_STAFF, Role.REGULATOR)
+
+
+def _uuid(value: Any) -> uuid_lib.UUID | None:
+    if isinstance(value, uuid_lib.UUID):
+        return value
+    try:
+        return uuid_lib.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _own_organisation(by: Actor) -> int | None:
+    # Only a person of a bidding organisation has "own" bids; the system and people without an
+    # organisation have none.
+    if by.is_system or by.organisation_id is None:
+        return None
+    return by.organisation_id
+
+
+# --- the bidder's own ----------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class BidView:
+    """One of the caller's own bids with its receipts (oldest first)."""
+
+    bid: Bid
+    receipts: list[Receipt]
+
+
+def bids_mine(*, by: Actor, section: Any | None = None) -> list[BidView]:
+    """The caller's organisation's bids (every status), with their receipts; nothing about others."""
+    organisation_id = _own_organisation(by)
+    if organisation_id is None:
+        return []
+    bids = Bid.objects.filter(organisation_id=organisation_id).prefetch_related("receipts")
+    if section is not None:
+        bids = bids.filter(section_uuid=section.uuid)
+    return [
+        BidView(bid=bid, receipts=sorted(bid.receipts.all(), key=lambda r: (r.issued_at, r.pk)))
+        for bid in bids.order_by("accepted_at", "id")
+    ]
+
+
+def upload_own(*, uuid: Any, by: Actor) -> BidUpload:
+    """One of the caller's organisation's uploads (to resume or commit it); NotFound otherwise."""
+    organisation_id = _own_organisation(by)
+    key = _uuid(uuid)
+    found = BidUpload.objects.filter(uuid=key).first() if key is not None else None
+    if found is None or organisation_id is None or found.organisation_id != organisation_id:
+        raise NotFound("上传不存在", code="upload_not_found")
+    return found
+
+
+def bid_own(*, uuid: Any, by: Actor) -> Bid:
+    """One of the caller's organisation's bids (to withdraw it); NotFound otherwise."""
+    organisation_id = _own_organisation(by)
+    key = _uuid(uuid)
+    found = Bid.objects.filter(uuid=key).first() if key is not None else None
+    if found is None or organisation_id is None or found.organisation_id != organisation_id:
+        raise NotFound("投标文件不存在", code="bid_not_found")
+    return found
+
+
+# --- public --------------------------------------------------------------------------------------
+
+
+def opening_keys_public(*, section: Any) -> list[OpeningKey]:
+    """The section's opening public keys, one per envelope (published with the notice)."""
+    return list(OpeningKey.objects.filter(section_uuid=section.uuid).order_by("envelope"))
+
+
+def freeze_public(*, section: Any) -> Freeze | None:
+    """The section's freeze (signed Merkle root of the receipts accepted at the deadline), once made."""
+    return Freeze.objects.filter(section_uuid=section.uuid).first()
+
+
+# --- the bidder's inclusion proof ---------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class InclusionProof:
+    """That a receipt is leaf ``index`` of a section's freeze (RFC 6962 audit path, hex hashes)."""
+
+    receipt: Receipt
+    freeze: Freeze
+    index: int
+    tree_size: int
+    path: list[str]
+    root: str
+
+    def verifies(self) -> bool:
+        return merkle_inclusion_verify(
+            leaf=self.receipt.body.encode("utf-8"),
+            index=self.index,
+            tree_size=self.tree_size,
+            proof=[bytes.fromhex(p) for p in self.path],
+            root=bytes.fromhex(self.root),
+            suite=suite_get("intl"),
+        )
+
+
+def receipt_inclusion_proof(*, uuid: Any, by: Actor) -> InclusionProof:
+    """The proof that the caller's receipt is in its section's freeze.
+
+    Only the receipt's own bidder gets it (anyone else: NotFound), and only once the freeze
+    exists (``freeze_not_published``); a receipt that is not among the frozen leaves — a
+    replaced or withdrawn bid, a withdrawal receipt — is ``receipt_not_frozen``.
+    """
+    organisation_id = _own_organisation(by)
+    key = _uuid(uuid)
+    receipt = Receipt.objects.select_related("bid").filter(uuid=key).first() if key is not None else None
+    if receipt is None or organisation_id is None or receipt.bid.organisation_id != organisation_id:
+        raise NotFound("回执不存在", code="receipt_not_found")
+    freeze = Freeze.objects.filter(section_uuid=receipt.section_uuid).first()
+    if freeze is None:
+        raise Conflict("投标截止后封存的默克尔根尚未公布", code="freeze_not_published")
+    leaves_uuids = [str(u) for u in freeze.receipts]
+    if str(receipt.uuid) not in leaves_uuids:
+        raise Conflict("该回执不在封存的投标文件之中（已被替换或撤回）", code="receipt_not_frozen")
+    index = leaves_uuids.index(str(receipt.uuid))
+    bodies = dict(Receipt.objects.filter(uuid__in=leaves_uuids).values_list("uuid", "body"))
+    leaves = [bodies[uuid_lib.UUID(u)].encode("utf-8") for u in leaves_uuids]
+    path = merkle_inclusion_proof(leaves, index, suite=suite_get("intl"))
+    return InclusionProof(
+        receipt=receipt,
+        freeze=freeze,
+        index=index,
+        tree_size=len(leaves),
+        path=[p.hex() for p in path],
+        root=freeze.root,
+    )
+
+
+# --- the gatekeeper of who bid -------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class BidderRow:
+    """One accepted bid as the list of bidders shows it after the deadline."""
+
+    organisation_name: str
+    organisation_uscc: str
+    envelope: str
+    accepted_at: dt.datetime
+    digest: str
+    size: int
+    security_status: str
+
+
+def _bidders_admit(*, section: Any, by: Actor) -> bool:
+    if not tendering_selectors.section_deadline_passed(section=section):
+        return False
+    if by.is_system:
+        return False
+    return tendering_selectors.can_manage(project=section.project, by=by) or by.has_role(*OVERSIGHT_ROLES)
+
+
+def bidders_visible(*, section: Any, by: Actor) -> bool:
+    """Whether ``bidders_for`` would admit ``by`` now (no audit entry; for showing a link)."""
+    return _bidders_admit(section=section, by=by)
+
+
+def bidders_for(*, section: Any, by: Actor) -> list[BidderRow]:
+    """Who bid in the section — the gatekeeper of the secret list.
+
+    Before the bid deadline (server time, read from the database): ``PermissionDenied`` for
+    every caller, whatever the role, with nothing revealed. After it: the project's tenderer and
+    agency, centre staff and regulators; nobody else. Every call is audited.
+    """
+    if not _bidders_admit(section=section, by=by):
+        passed = tendering_selectors.section_deadline_passed(section=section)
+        audit_append(
+            actor=by,
+            action="bidding.bidders.view_denied",
+            object_type="bidding.section",
+            object_id=section.code,
+            after={"deadline_passed": passed},
+        )
+        if passed:
+            raise PermissionDenied("无权查看投标人名单", code="bidders_denied")
+        raise PermissionDenied("投标截止时间前，投标人的名称和数量不得公开", code="bidders_secret")
+    rows = [
+        BidderRow(
+            organisation_name=b.organisation_name,
+            organisation_uscc=b.organisation_uscc,
+            envelope=b.envelope,
+            accepted_at=b.accepted_at,
+            digest=b.digest,
+            size=b.size,
+            security_status=b.security_status,
+        )
+        for b in Bid.objects.filter(section_uuid=section.uuid, status=Bid.Status.ACCEPTED).order_by("accepted_at", "id")
+    ]
+    audit_append(
+        actor=by,
+        action="bidding.bidders.view",
+        object_type="bidding.section",
+        object_id=section.code,
+        after={"count": len(rows)},
+    )
+    return rows
