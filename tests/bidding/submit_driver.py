@@ -25,10 +25,10 @@ def main() -> None:
     args = parser.parse_args()
     django.setup()
 
+    from zhengwu.contexts.bidding.models import OpeningKey
     from zhengwu.contexts.bidding.services import (
         bidder_key_register,
         custodian_key_register,
-        opening_keys_create,
         platform_custodian_key_register,
     )
     from zhengwu.contexts.bidding.tool import keys_generate
@@ -42,9 +42,9 @@ def main() -> None:
     world = world_build()
     platform_custodian_key_register(public=base64.b64encode(AgreementKey.generate().public_raw).decode(), by=SYSTEM)
     custodian_key_register(public=base64.b64encode(AgreementKey.generate().public_raw).decode(), by=world["agency"])
-    _, sections, _ = tender_publish(world)
+    _, sections, _ = tender_publish(world, bidder_key_required=False)
     section = sections[0]
-    (opening,) = opening_keys_create(section=section, by=SYSTEM)
+    opening = OpeningKey.objects.get(section_uuid=section.uuid)
     clock_reset()
     Section.objects.filter(pk=section.pk).update(bid_deadline=clock_now() + dt.timedelta(days=1))
     _, public_path = keys_generate(out_dir=Path(args.out), name="bidder1")

@@ -17,11 +17,10 @@ import pytest
 
 from tests.bidding.apikit import BASE, Api, BidderKeys, commitment_digest, token_for
 from zhengwu.contexts.bidding.api import CHUNK_UPLOAD_MAX
-from zhengwu.contexts.bidding.models import Bid, BidUpload, Freeze, Receipt
+from zhengwu.contexts.bidding.models import Bid, BidUpload, Freeze, OpeningKey, Receipt
 from zhengwu.contexts.bidding.services import (
     bid_security_record,
     bids_freeze,
-    opening_keys_create,
     platform_custodian_key_register,
 )
 from zhengwu.contexts.tendering.models import Section
@@ -94,9 +93,9 @@ def test_the_bid_journey_through_the_api(world: World, tmp_path: Path) -> None:
         agency.post("/custodian-key", {"public": base64.b64encode(AgreementKey.generate().public_raw).decode()}), 201
     )
     assert custody["institution"] == "agency"
-    _, sections, _ = tender_publish(world)
+    _, sections, _ = tender_publish(world, bidder_key_required=False)
     section = sections[0]
-    (opening,) = opening_keys_create(section=section, by=SYSTEM)
+    opening = OpeningKey.objects.get(section_uuid=section.uuid)
 
     # Anyone reads the opening keys and the platform's key (they are published).
     anonymous = Api()
@@ -258,8 +257,8 @@ def test_bid_security_is_recorded_only_after_the_deadline(world: World, tmp_path
         ),
         201,
     )
-    _, sections, _ = tender_publish(world)
-    (opening,) = opening_keys_create(section=sections[0], by=SYSTEM)
+    _, sections, _ = tender_publish(world, bidder_key_required=False)
+    opening = OpeningKey.objects.get(section_uuid=sections[0].uuid)
     api, keys = Api(token=token_for(world, "bidder1")), BidderKeys()
     _ok(api.post("/bidder-key", keys.public()), 201)
     sealed = keys.seal(

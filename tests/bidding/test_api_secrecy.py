@@ -19,6 +19,7 @@ import pytest
 
 from tests.bidding.apikit import Api, BidderKeys, commitment_digest, user_of
 from zhengwu.contexts.bidding import selectors
+from zhengwu.contexts.bidding.models import OpeningKey
 from zhengwu.contexts.bidding.services import (
     bid_upload_chunk,
     bid_upload_commit,
@@ -26,7 +27,6 @@ from zhengwu.contexts.bidding.services import (
     bidder_key_register,
     bids_freeze,
     custodian_key_register,
-    opening_keys_create,
     platform_custodian_key_register,
 )
 from zhengwu.contexts.tendering.tests.factories import (
@@ -66,9 +66,9 @@ def tender(db: Any, settings: Any, tmp_path: Path) -> dict[str, Any]:
     world = world_build()
     platform_custodian_key_register(public=base64.b64encode(AgreementKey.generate().public_raw).decode(), by=SYSTEM)
     custodian_key_register(public=base64.b64encode(AgreementKey.generate().public_raw).decode(), by=world["agency"])
-    _, sections, _ = tender_publish(world)
+    _, sections, _ = tender_publish(world, bidder_key_required=False)
     section = sections[0]
-    (opening,) = opening_keys_create(section=section, by=SYSTEM)
+    opening = OpeningKey.objects.get(section_uuid=section.uuid)
     keys = BidderKeys()
     bidder_key_register(**keys.public(), by=world["bidder1"])
 

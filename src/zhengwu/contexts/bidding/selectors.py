@@ -23,7 +23,7 @@ import datetime as dt
 import uuid as uuid_lib
 from typing import Any
 
-from zhengwu.contexts.bidding.models import Bid, BidUpload, Freeze, OpeningKey, Receipt
+from zhengwu.contexts.bidding.models import Bid, BidUpload, CustodianKey, Freeze, OpeningKey, Receipt
 from zhengwu.contexts.identity.roles import Role
 from zhengwu.contexts.tendering import selectors as tendering_selectors
 from zhengwu.kernel.actor import Actor
@@ -236,3 +236,8 @@ def bidders_for(*, section: Any, by: Actor) -> list[BidderRow]:
         after={"count": len(rows)},
     )
     return rows
+
+
+def custodian_key_current(*, holder: str) -> CustodianKey | None:
+    """The active custody key of ``holder`` (``org:<id>`` or ``platform:supervision``), if any."""
+    return CustodianKey.objects.filter(holder=holder, revoked_at__isnull=True).first()

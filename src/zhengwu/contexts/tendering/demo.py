@@ -22,11 +22,18 @@ when already done.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import logging
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+
+from zhengwu.contexts.bidding.selectors import custodian_key_current
+from zhengwu.contexts.bidding.services import custodian_key_register, supervision_custody_key_sync
 from zhengwu.contexts.identity.selectors import actor_for, organisation_get_by_id, user_get
 from zhengwu.contexts.tendering import rules
 from zhengwu.contexts.tendering.models import Document, Notice, Project, Question, Section
@@ -43,6 +50,7 @@ from zhengwu.contexts.tendering.services import (
 )
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import CHINA_TZ, clock_now
+from zhengwu.kernel.crypto import AgreementKey
 from zhengwu.kernel.errors import NotAuthenticated, NotFound, ZhengwuError
 from zhengwu.kernel.workdays import WorkCalendar
 from zhengwu.platform.workdays.selectors import calendar_get
@@ -340,6 +348,31 @@ def _bidders_take_part(section: Section) -> None:
         )
 
 
+def _custody_keys_ensure(*officers: Actor) -> None:
+    """Register the demo tenderer's and agency's custody keys, kept in ``VAR_DIR/demo/`` (0600).
+
+    Publishing a tender notice splits its opening key among custodians who registered a custody
+    key. A real officer keeps the private half on its own machine; the demo keeps it beside the
+    data so an opening can be shown (``custody-<username>.key``, base64 of the raw X25519 key).
+    """
+    supervision_custody_key_sync(by=Actor.system("demo"))
+    folder = Path(settings.VAR_DIR) / "demo"
+    folder.mkdir(parents=True, exist_ok=True)
+    for officer in officers:
+        path = folder / f"custody-{officer.username}.key"
+        if path.exists():
+            key = AgreementKey.from_raw(base64.b64decode(path.read_text()))
+        else:
+            key = AgreementKey.generate()
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(base64.b64encode(key.raw()).decode("ascii"))
+        public = base64.b64encode(key.public_raw).decode("ascii")
+        current = custodian_key_current(holder=f"org:{officer.organisation_id}")
+        if current is None or current.public != public:
+            custodian_key_register(public=public, by=officer)
+
+
 def demo_load(*, platforms: list[str]) -> list[dict[str, Any]]:
     """Create the demo tenders when the trading platform is served; return no accounts (identity makes them)."""
     if "trading" not in platforms:
@@ -348,6 +381,7 @@ def demo_load(*, platforms: list[str]) -> list[dict[str, Any]]:
     if tenderer is None or agency is None or staff is None:
         logger.warning("demo: the demo accounts are missing; load the identity demo first")
         return []
+    _custody_keys_ensure(tenderer, agency)
     for spec in TENDERS:
         by = agency if spec.by == "agency" else tenderer
         project = _project(spec, tenderer=tenderer, agency=agency)
