@@ -8,6 +8,7 @@ deployables, three PostgreSQL databases, three keys; the receivers are served by
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 
 from tests.support import base_env, free_port, http_get, pg_database, pg_query, served, zhengwu
-from zhengwu.kernel.crypto import SigningKey
+from zhengwu.kernel.crypto import AgreementKey, SigningKey
 
 pytestmark = pytest.mark.processes
 
@@ -26,6 +27,8 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     var = tmp_path_factory.mktemp("tendering-processes")
     names = ("trading", "public", "supervision")
     keys = {name: SigningKey.generate() for name in names}
+    # The supervision deployable holds its share of every opening key: trading seals it to this key.
+    custody = AgreementKey.generate()
     ports = {name: free_port() for name in ("public", "supervision")}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     with ExitStack() as stack:
@@ -39,6 +42,13 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
                 ZHENGWU_SIGNING_KEY=keys[name].to_b64(),
                 ZHENGWU_PEERS=trading_peers if name == "trading" else receiver_peers,
                 ZHENGWU_TASKS_IMMEDIATE="0",
+                **(
+                    {"ZHENGWU_AGREEMENT_KEY": base64.b64encode(custody.raw()).decode()}
+                    if name == "supervision"
+                    else {"ZHENGWU_SUPERVISION_CUSTODY_KEY": base64.b64encode(custody.public_raw).decode()}
+                    if name == "trading"
+                    else {}
+                ),
             )
             for name in names
         }
@@ -90,3 +100,18 @@ def test_relaying_again_delivers_nothing_twice(net: dict[str, Any]) -> None:
     assert pg_query(net["dbs"]["public"], "SELECT count(*) FROM exchange_inboxmessage") == before
     pending = pg_query(net["dbs"]["trading"], "SELECT count(*) FROM exchange_delivery WHERE status <> 'delivered'")
     assert pending == [(0,)]
+
+
+def test_the_supervision_platform_holds_its_share_of_every_opening_key(net: dict[str, Any]) -> None:
+    keys = pg_query(net["dbs"]["trading"], "SELECT section_code, fingerprint FROM bidding_openingkey ORDER BY 1")
+    assert keys, "the demo publishes sealed-bid tenders"
+    held = pg_query(
+        net["dbs"]["supervision"],
+        "SELECT section_code, opening_fingerprint FROM supervision_heldshare ORDER BY 1",
+    )
+    assert held == keys
+    # Nothing is released before a freeze: the shares stay sealed on the supervision side.
+    released = pg_query(
+        net["dbs"]["supervision"], "SELECT count(*) FROM supervision_heldshare WHERE released_at IS NOT NULL"
+    )
+    assert released == [(0,)]

@@ -55,6 +55,7 @@ class NoticeOut(Schema):
     opening_at: dt.datetime | None
     references_notice_id: uuid.UUID | None
     attachments: list[dict[str, Any]]
+    opening_keys: list[dict[str, str]]
     received_at: dt.datetime
 
 

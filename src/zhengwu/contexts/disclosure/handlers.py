@@ -95,6 +95,7 @@ def _notice_fields(event: NoticePublished, envelope: Envelope) -> dict[str, Any]
         "opening_at": _instant(event.opening_at, field="opening_at"),
         "references_notice_id": uuid.UUID(event.references_notice_id) if event.references_notice_id else None,
         "attachments": list(event.attachments),
+        "opening_keys": [dict(k) for k in event.opening_keys],
     }
 
 

@@ -57,6 +57,8 @@ class Notice(models.Model):
     opening_at = models.DateTimeField("开标时间", null=True, blank=True)
     references_notice_id = models.UUIDField("所更正的公告", null=True, blank=True, db_index=True)
     attachments = models.JSONField("附件", default=list)
+    # Sealed-bid tenders: the opening keys bidders seal to, with their fingerprints.
+    opening_keys = models.JSONField("开标公钥", default=list)
     # When this platform received it: the law wants the source and time of exchanged data kept.
     received_at = models.DateTimeField("接收时间")
 

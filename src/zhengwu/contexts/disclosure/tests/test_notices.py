@@ -46,6 +46,15 @@ def _clock() -> Iterator[None]:
     clock_reset()
 
 
+OPENING_KEY = {
+    "section": "P530100202600001001",
+    "envelope": "single",
+    "public_key": "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=",
+    "fingerprint": "9f" * 32,
+    "bidder_key_required": "yes",
+}
+
+
 def nid(n: int) -> str:
     return str(uuid.UUID(int=0x0195_0000_0000_7000_8000_0000_0000_0000 + n))
 
@@ -70,6 +79,7 @@ def notice(n: int, **overrides: Any) -> NoticePublished:
         "opening_at": "2026-03-23T09:30:00+08:00",
         "references_notice_id": None,
         "attachments": [{"name": "招标文件.pdf", "sha256": SHA, "size": 1024}],
+        "opening_keys": [OPENING_KEY],
     }
     fields.update(overrides)
     return NoticePublished(**fields)
@@ -133,6 +143,7 @@ def test_a_published_notice_arrives_with_every_field() -> None:
         "opening_at": None,
         "references_notice_id": None,
         "attachments": [{"name": "招标文件.pdf", "sha256": SHA, "size": 1024}],
+        "opening_keys": [OPENING_KEY],
         "received_at": NOW,
     }
     # The same message reached the public inbox once.
@@ -243,6 +254,10 @@ def test_the_notice_page_escapes_the_body_and_keeps_its_line_breaks(client: Clie
     assert "&lt;b&gt;Bold&lt;/b&gt; title" in html
     assert "<img src=x>" not in html
     assert f"<td>&lt;img src=x&gt;.pdf</td><td>2048</td><td><code>{SHA}</code></td>" in html
+    # The opening key bidders seal to, with the fingerprint the bid tool checks.
+    keys = html.split('data-testid="opening-keys">')[1].split("</table>")[0]
+    assert f"<code>{OPENING_KEY['public_key']}</code>" in keys
+    assert f"<code>{OPENING_KEY['fingerprint']}</code>" in keys
 
 
 def test_the_notice_page_shows_deadlines_in_beijing_time(client: Client) -> None:
@@ -351,6 +366,7 @@ def test_the_api_returns_every_field(client: Client, varied: None) -> None:
         "opening_at": None,
         "references_notice_id": None,
         "attachments": [{"name": "招标文件.pdf", "sha256": SHA, "size": 1024}],
+        "opening_keys": [OPENING_KEY],
         "received_at": "2026-03-10T02:00:00Z",
     }
     detail = client.get(f"{API}/{nid(5)}").json()
