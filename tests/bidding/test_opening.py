@@ -20,7 +20,7 @@ import pytest
 from django.test import Client
 
 from zhengwu.contexts.bidding import opening as ceremony
-from zhengwu.contexts.bidding.custody import Custodian, CustodyShare, share_release
+from zhengwu.contexts.bidding.custody import Custodian, CustodyShare, opening_key_recover, share_release
 from zhengwu.contexts.bidding.events import BidsFrozen
 from zhengwu.contexts.bidding.models import CustodyShare as ShareRow
 from zhengwu.contexts.bidding.models import Opening, OpeningEntry, OpeningKey, OpeningObjection
@@ -34,6 +34,8 @@ from zhengwu.contexts.bidding.services import (
     custodian_key_register,
     platform_custodian_key_register,
 )
+from zhengwu.contexts.bidding.tool import keys_load
+from zhengwu.contexts.bidding.tool import main as bid_main
 from zhengwu.contexts.identity.selectors import actor_for, user_get
 from zhengwu.contexts.identity.services import organisation_create, user_create
 from zhengwu.contexts.supervision.handlers import bids_frozen
@@ -57,7 +59,7 @@ from zhengwu.kernel.errors import Conflict, PermissionDenied, ZhengwuError
 from zhengwu.platform.exchange.envelope import Envelope
 from zhengwu.platform.exchange.models import OutboxMessage
 from zhengwu.platform.exchange.relay import relay_run_once
-from zhengwu.platform.signing import signing_key_get
+from zhengwu.platform.signing import agreement_key_get, signing_key_get
 
 DEADLINE = at(2026, 3, 24, 9, 30)
 PRICES = {"bidder1": 51_200_000_00, "bidder2": 50_880_000_00, "bidder3": 52_010_000_00, "bidder4": 49_990_000_00}
@@ -402,3 +404,69 @@ def test_a_regulator_releases_the_supervision_share_from_the_custody_page(world:
     row = ShareRow.objects.get(opening_key=scene.key, holder="platform:supervision")
     assert row.released_at is not None
     assert row.released_by_username == "supervision:regulator"
+
+
+@pytest.mark.django_db
+def test_custodian_and_bidder_unwrap_their_parts_with_the_bid_tool_on_their_own_machines(
+    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The agency officer makes its custody key with the tool and registers the public half.
+    assert bid_main(["custody-keygen", "--out", str(tmp_path), "--name", "agency"]) == 0
+    public = capsys.readouterr().out.split("保管公钥（向平台登记）: ")[1].split()[0]
+    custodian_key_register(public=public, by=world["agency"])
+    _, sections, _ = tender_publish(world)
+    section = sections[0]
+    # Its own shares, from the API; anyone else gets none.
+    response = _client("agency").get(f"/trading/api/bidding/sections/{section.code}/custody-shares")
+    assert response.status_code == 200
+    (share,) = response.json()
+    assert share["holder"] == f"org:{world['agency'].organisation_id}"
+    for other in ("bidder1", "tenderer", "agency_other", "staff"):
+        assert _client(other).get(f"/trading/api/bidding/sections/{section.code}/custody-shares").json() == []
+    assert Client().get(f"/trading/api/bidding/sections/{section.code}/custody-shares").status_code == 401
+    (tmp_path / "shares.json").write_text(json.dumps(response.json()), encoding="utf-8")
+    assert bid_main(["custody-open", str(tmp_path / "shares.json"), "--key", str(tmp_path / "agency.custody.key")]) == 0
+    words = capsys.readouterr().out.split(": ", 1)[1].strip()
+
+    # A bidder seals with its own key, and at the opening unwraps its half with the tool.
+    assert bid_main(["keygen", "--out", str(tmp_path)]) == 0
+    capsys.readouterr()
+    signing, agreement = keys_load(tmp_path / "bidder.key")
+    bidder_key_register(
+        signing_public=signing.public.to_b64(),
+        agreement_public=base64.b64encode(agreement.public_raw).decode(),
+        by=world["bidder1"],
+    )
+    key = OpeningKey.objects.get(section_uuid=section.uuid)
+    path = tmp_path / "bid.pdf"
+    path.write_bytes(b"bid")
+    with open(tmp_path / "bid.sealed", "wb") as out:
+        bid_seal(
+            files=[SealInput("bid.pdf", str(path))],
+            readout={"price_fen": 1},
+            section=section.code,
+            envelope="single",
+            bidder=world.uscc["bidder1"],
+            signing_key=signing,
+            opening_public=base64.b64decode(key.public),
+            bidder_public=agreement.public_raw,
+            out=out,
+        )
+    assert bid_main(["share", str(tmp_path / "bid.sealed"), "--key", str(tmp_path / "bidder.key")]) == 0
+    printed = capsys.readouterr().out.strip()
+    header = sealed_header_read(stream=io.BytesIO((tmp_path / "bid.sealed").read_bytes()))
+    assert base64.b64decode(printed) == share_unwrap(header=header, role=ROLE_BIDDER, private=agreement.raw())
+
+    # The words the tool printed are the agency's true share: with supervision's, they rebuild the key.
+    row = ShareRow.objects.get(opening_key=key, holder="platform:supervision")
+    supervision_words = share_release(
+        share=CustodyShare(row.holder, row.institution, row.custodian_fingerprint, bytes(row.blob)),
+        custodian=Custodian(row.holder, row.institution, agreement_key_get().public_raw),
+        private=agreement_key_get().raw(),
+        section=section.code,
+        envelope="single",
+        fingerprint=key.fingerprint,
+    )
+    public = base64.b64decode(key.public)
+    private = opening_key_recover(mnemonics=[words, supervision_words], public_raw=public)
+    assert AgreementKey.from_raw(private).public_raw == public

@@ -18,6 +18,7 @@ up to ``CHUNK_UPLOAD_MAX`` bytes: Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (2.5 
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 
 from django.http import HttpRequest
@@ -99,6 +100,18 @@ class BidUploadIn(Schema):
     envelope: str = "single"
     size: int
     digest: str
+
+
+class CustodyShareOut(Schema):
+    """A custodian's own share of an opening key, sealed to its custody key (``zhengwu bid custody-open``)."""
+
+    section: str
+    envelope: str
+    opening_fingerprint: str
+    holder: str
+    institution: str
+    custodian_fingerprint: str
+    blob: str  # base64
 
 
 class BidUploadOut(Schema):
@@ -289,6 +302,26 @@ def router_build(*, platform: str) -> Router | None:
     def opening_keys(request: HttpRequest, code: str) -> list[BidOpeningKeyOut]:
         section = tendering_selectors.section_get_by_code(code=code)
         return [_opening_key_out(k) for k in selectors.opening_keys_public(section=section)]
+
+    @router.get(
+        "/sections/{code}/custody-shares",
+        response=list[CustodyShareOut],
+        summary="My organisation's sealed shares of the section's opening keys",
+    )
+    def custody_shares(request: HttpRequest, code: str) -> list[CustodyShareOut]:
+        """Empty for anyone who is not a custodian of this section."""
+        return [
+            CustodyShareOut(
+                section=share.opening_key.section_code,
+                envelope=share.opening_key.envelope,
+                opening_fingerprint=share.opening_key.fingerprint,
+                holder=share.holder,
+                institution=share.institution,
+                custodian_fingerprint=share.custodian_fingerprint,
+                blob=base64.b64encode(bytes(share.blob)).decode("ascii"),
+            )
+            for share in selectors.custody_shares_own(section_code=code, by=_actor(request))
+        ]
 
     @router.post("/sections/{code}/uploads", response={201: BidUploadOut}, summary="Start uploading a sealed bid")
     def upload_start(request: HttpRequest, code: str, payload: BidUploadIn) -> Status[BidUploadOut]:

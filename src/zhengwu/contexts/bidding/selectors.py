@@ -23,7 +23,7 @@ import datetime as dt
 import uuid as uuid_lib
 from typing import Any
 
-from zhengwu.contexts.bidding.models import Bid, BidUpload, CustodianKey, Freeze, OpeningKey, Receipt
+from zhengwu.contexts.bidding.models import Bid, BidUpload, CustodianKey, CustodyShare, Freeze, OpeningKey, Receipt
 from zhengwu.contexts.identity.roles import Role
 from zhengwu.contexts.tendering import selectors as tendering_selectors
 from zhengwu.kernel.actor import Actor
@@ -241,3 +241,19 @@ def bidders_for(*, section: Any, by: Actor) -> list[BidderRow]:
 def custodian_key_current(*, holder: str) -> CustodianKey | None:
     """The active custody key of ``holder`` (``org:<id>`` or ``platform:supervision``), if any."""
     return CustodianKey.objects.filter(holder=holder, revoked_at__isnull=True).first()
+
+
+def custody_shares_own(*, section_code: str, by: Actor) -> list[CustodyShare]:
+    """The sealed shares of a section's opening keys that the caller's organisation holds as custodian.
+
+    Empty for anyone else. The shares are sealed to the organisation's custody key, so the
+    custodian decrypts them on its own machine (``zhengwu bid custody-open``) and hands them in
+    at the opening.
+    """
+    if not (by.has_role(Role.TENDERER, Role.AGENCY) and by.organisation_verified and by.organisation_id):
+        return []
+    return list(
+        CustodyShare.objects.select_related("opening_key")
+        .filter(opening_key__section_code=section_code, holder=f"org:{by.organisation_id}")
+        .order_by("opening_key__envelope")
+    )

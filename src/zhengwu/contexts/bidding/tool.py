@@ -27,7 +27,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from zhengwu.contexts.bidding.sealing import SealedInfo, SealInput, bid_seal, sealed_verify
+from zhengwu.contexts.bidding.custody import Custodian, CustodyShare, share_release
+from zhengwu.contexts.bidding.sealing import (
+    ROLE_BIDDER,
+    SealedInfo,
+    SealInput,
+    bid_seal,
+    sealed_header_read,
+    sealed_verify,
+    share_unwrap,
+)
 from zhengwu.kernel.crypto import AgreementKey, SigningKey, VerifyKey, key_fingerprint
 from zhengwu.kernel.errors import InvalidInput
 from zhengwu.kernel.money import money_to_fen
@@ -449,6 +458,81 @@ def _cmd_submit(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- the opening: what the bidder and the custodians do on their own machines --------------------
+
+CUSTODY_KEY_FORMAT = "zhengwu-custody-key/1"
+
+
+def _cmd_share(args: argparse.Namespace) -> int:
+    """Print the bidder's half of its bid's data key, to hand in at the opening (bidder_share_submit)."""
+    _, agreement = keys_load(Path(args.key))
+    with open(args.sealed, "rb") as stream:
+        header = sealed_header_read(stream=stream)
+    print(_b64(share_unwrap(header=header, role=ROLE_BIDDER, private=agreement.raw())))
+    return 0
+
+
+def custody_key_generate(*, out_dir: Path, name: str = "custodian") -> tuple[Path, str]:
+    """Write ``<name>.custody.key`` (private, 0600); return its path and the public key to register."""
+    path = out_dir / f"{name}.custody.key"
+    if path.exists():
+        raise ToolError(f"{path} 已存在，不会覆盖已有密钥")
+    key = AgreementKey.generate()
+    _private_write(path, json.dumps({"format": CUSTODY_KEY_FORMAT, "agreement": _b64(key.raw())}))
+    return path, _b64(key.public_raw)
+
+
+def _custody_key_load(path: Path) -> AgreementKey:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != CUSTODY_KEY_FORMAT:
+            raise ValueError("format")
+        return AgreementKey.from_raw(base64.b64decode(data["agreement"]))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ToolError(f"无法读取保管密钥文件 {path}：{exc}") from None
+
+
+def _cmd_custody_keygen(args: argparse.Namespace) -> int:
+    path, public = custody_key_generate(out_dir=Path(args.out), name=args.name)
+    print(f"保管私钥（请离线妥善保管）: {path}")
+    print(f"保管公钥（向平台登记）: {public}")
+    print(f"指纹: {key_fingerprint(base64.b64decode(public))}")
+    return 0
+
+
+def _cmd_custody_open(args: argparse.Namespace) -> int:
+    """Decrypt one's own shares (as downloaded from the platform) and print them to hand in."""
+    key = _custody_key_load(Path(args.key))
+    try:
+        data = json.loads(Path(args.shares).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ToolError(f"无法读取分片文件 {args.shares}：{exc}") from None
+    items = data if isinstance(data, list) else [data]
+    for item in items:
+        try:
+            share = CustodyShare(
+                custodian_id=str(item["holder"]),
+                institution=str(item["institution"]),
+                custodian_fingerprint=str(item["custodian_fingerprint"]),
+                blob=base64.b64decode(item["blob"]),
+            )
+            custodian = Custodian(
+                custodian_id=share.custodian_id, institution=share.institution, public_raw=key.public_raw
+            )
+            words = share_release(
+                share=share,
+                custodian=custodian,
+                private=key.raw(),
+                section=str(item["section"]),
+                envelope=str(item["envelope"]),
+                fingerprint=str(item["opening_fingerprint"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ToolError(f"分片文件格式错误：{exc}") from None
+        print(f"{item['section']} / {item['envelope']}: {words}")
+    return 0
+
+
 def parser_build() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zhengwu bid", description="投标文件工具：生成密钥、封装、递交与校验投标文件")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -489,6 +573,18 @@ def parser_build() -> argparse.ArgumentParser:
     submit.add_argument("--chunk-size", type=int, default=SUBMIT_CHUNK_SIZE, help="分块字节数")
     submit.add_argument("--retries", type=int, default=SUBMIT_RETRIES, help="每个请求的重试次数")
     submit.set_defaults(func=_cmd_submit)
+    share = sub.add_parser("share", help="开标时解出本投标人的解密密钥（在本机进行）")
+    share.add_argument("sealed", help="密封文件")
+    share.add_argument("--key", required=True, help="投标人私钥文件")
+    share.set_defaults(func=_cmd_share)
+    custody_keygen = sub.add_parser("custody-keygen", help="生成开标密钥保管人的保管密钥")
+    custody_keygen.add_argument("--out", default=".", help="写入目录")
+    custody_keygen.add_argument("--name", default="custodian", help="文件名前缀")
+    custody_keygen.set_defaults(func=_cmd_custody_keygen)
+    custody_open = sub.add_parser("custody-open", help="开标时解出本保管人的开标密钥分片（在本机进行）")
+    custody_open.add_argument("shares", help="从平台下载的分片文件（JSON）")
+    custody_open.add_argument("--key", required=True, help="保管私钥文件")
+    custody_open.set_defaults(func=_cmd_custody_open)
     return parser
 
 
