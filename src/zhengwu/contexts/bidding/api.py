@@ -19,13 +19,15 @@ up to ``CHUNK_UPLOAD_MAX`` bytes: Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (2.5 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.security import django_auth
 
-from zhengwu.contexts.bidding import selectors
+from zhengwu.contexts.bidding import opening, selectors
 from zhengwu.contexts.bidding.models import Bid, BidUpload, Freeze, OpeningKey, Receipt
 from zhengwu.contexts.bidding.services import (
     bid_upload_chunk,
@@ -253,6 +255,88 @@ def _content_length(request: HttpRequest) -> int:
 # --- the router ----------------------------------------------------------------------------------
 
 
+class OpeningEntryOut(Schema):
+    position: int
+    bidder: str
+    bidder_uscc: str
+    envelope: str
+    outcome: str
+    failure_cause: str
+    # The read-out form, from the read-out (唱标) on; None before it.
+    readout: dict[str, Any] | None
+    own: bool
+
+
+class OpeningObjectionOut(Schema):
+    id: str
+    bidder: str
+    text: str
+    filed_at: dt.datetime
+    reply: str
+    replied_at: dt.datetime | None
+
+
+class OpeningOut(Schema):
+    section: str
+    stage: str
+    host: str
+    started_at: dt.datetime
+    decrypt_deadline: dt.datetime
+    readout_at: dt.datetime | None
+    objection_deadline: dt.datetime | None
+    shares_released: dict[str, int]
+    shares_needed: dict[str, int]
+    entries: list[OpeningEntryOut]
+    objections: list[OpeningObjectionOut]
+    # The signed opening record (开标记录), once published.
+    record: str
+    record_signature: str
+    record_key_id: str
+
+
+class OpeningShareIn(Schema):
+    envelope: str = "single"
+    share: str
+
+
+class OpeningBidderShareIn(Schema):
+    share: str
+
+
+class OpeningTextIn(Schema):
+    text: str
+
+
+def _opening_out(view: selectors.OpeningView) -> OpeningOut:
+    o = view.opening
+    return OpeningOut(
+        section=o.section_code,
+        stage=o.stage,
+        host=o.host_username,
+        started_at=_local(o.started_at) or o.started_at,
+        decrypt_deadline=_local(o.decrypt_deadline) or o.decrypt_deadline,
+        readout_at=_local(o.readout_at),
+        objection_deadline=_local(o.objection_deadline),
+        shares_released=view.shares_released,
+        shares_needed=view.shares_needed,
+        entries=[OpeningEntryOut(**dataclasses.asdict(e)) for e in view.entries],
+        objections=[
+            OpeningObjectionOut(
+                id=str(x.uuid),
+                bidder=x.organisation_name,
+                text=x.text,
+                filed_at=_local(x.filed_at) or x.filed_at,
+                reply=x.reply,
+                replied_at=_local(x.replied_at),
+            )
+            for x in view.objections
+        ],
+        record=o.record_body,
+        record_signature=o.record_signature,
+        record_key_id=o.record_key_id,
+    )
+
+
 def router_build(*, platform: str) -> Router | None:
     """The bidding API (trading platform only)."""
     if platform != "trading":
@@ -423,5 +507,84 @@ def router_build(*, platform: str) -> Router | None:
             )
             for r in selectors.bidders_for(section=section, by=actor)
         ]
+
+    # -- the online opening (网上开标) -----------------------------------------------------------
+
+    def _opening_state(request: HttpRequest, code: str) -> OpeningOut:
+        section = tendering_selectors.section_get_by_code(code=code)
+        return _opening_out(selectors.opening_view(section=section, by=_actor(request)))
+
+    @router.get("/sections/{code}/opening", response=OpeningOut, summary="The opening, as you may see it")
+    def opening_state(request: HttpRequest, code: str) -> OpeningOut:
+        """For the host, centre staff, regulators and the section's bidders (403 ``opening_denied``
+        otherwise). Read-out forms appear from the read-out (唱标) on."""
+        return _opening_state(request, code)
+
+    @router.post("/sections/{code}/opening", response={201: OpeningOut}, summary="Start the opening (host)")
+    def opening_begin(request: HttpRequest, code: str) -> Status[OpeningOut]:
+        opening.opening_start(section=tendering_selectors.section_get_by_code(code=code), by=_actor(request))
+        return Status(201, _opening_state(request, code))
+
+    @router.post("/sections/{code}/opening/custody-share", response=OpeningOut, summary="Hand in a custody share")
+    def opening_custody_share(request: HttpRequest, code: str, payload: OpeningShareIn) -> OpeningOut:
+        """The words ``zhengwu bid custody-open`` printed, from the tenderer's or agency's custodian."""
+        section = tendering_selectors.section_get_by_code(code=code)
+        opening.custody_share_submit(
+            opening=selectors.opening_get(section=section),
+            envelope=payload.envelope,
+            mnemonic=payload.share,
+            by=_actor(request),
+        )
+        return _opening_state(request, code)
+
+    @router.post(
+        "/sections/{code}/opening/bidder-share", response=OpeningOut, summary="Hand in my half of my bid's key"
+    )
+    def opening_bidder_share(request: HttpRequest, code: str, payload: OpeningBidderShareIn) -> OpeningOut:
+        """What ``zhengwu bid share`` printed on the bidder's machine, within the decryption window."""
+        section = tendering_selectors.section_get_by_code(code=code)
+        opening.bidder_share_submit(
+            opening=selectors.opening_get(section=section), share=payload.share, by=_actor(request)
+        )
+        return _opening_state(request, code)
+
+    @router.post("/sections/{code}/opening/decrypt", response=OpeningOut, summary="Decrypt the bids (host)")
+    def opening_decrypt_all(request: HttpRequest, code: str) -> OpeningOut:
+        section = tendering_selectors.section_get_by_code(code=code)
+        opening.opening_decrypt(opening=selectors.opening_get(section=section), by=_actor(request))
+        return _opening_state(request, code)
+
+    @router.post("/sections/{code}/opening/readout", response=OpeningOut, summary="Close decryption and read out")
+    def opening_read_out(request: HttpRequest, code: str) -> OpeningOut:
+        section = tendering_selectors.section_get_by_code(code=code)
+        opening.opening_readout(opening=selectors.opening_get(section=section), by=_actor(request))
+        return _opening_state(request, code)
+
+    @router.post("/sections/{code}/opening/objections", response=OpeningOut, summary="Raise an objection (bidder)")
+    def opening_objection(request: HttpRequest, code: str, payload: OpeningTextIn) -> OpeningOut:
+        section = tendering_selectors.section_get_by_code(code=code)
+        opening.opening_objection_file(
+            opening=selectors.opening_get(section=section), text=payload.text, by=_actor(request)
+        )
+        return _opening_state(request, code)
+
+    @router.post(
+        "/sections/{code}/opening/objections/{objection_id}/reply",
+        response=OpeningOut,
+        summary="Answer an objection on the spot (host)",
+    )
+    def opening_objection_answer(
+        request: HttpRequest, code: str, objection_id: str, payload: OpeningTextIn
+    ) -> OpeningOut:
+        section = tendering_selectors.section_get_by_code(code=code)
+        found = selectors.opening_objection_get(section=section, uuid=objection_id)
+        opening.opening_objection_reply(objection=found, reply=payload.text, by=_actor(request))
+        return _opening_state(request, code)
+
+    @router.post("/sections/{code}/opening/record", response=OpeningOut, summary="Sign and publish the record")
+    def opening_record(request: HttpRequest, code: str) -> OpeningOut:
+        section = tendering_selectors.section_get_by_code(code=code)
+        opening.opening_record_publish(opening=selectors.opening_get(section=section), by=_actor(request))
+        return _opening_state(request, code)
 
     return router

@@ -23,7 +23,18 @@ import datetime as dt
 import uuid as uuid_lib
 from typing import Any
 
-from zhengwu.contexts.bidding.models import Bid, BidUpload, CustodianKey, CustodyShare, Freeze, OpeningKey, Receipt
+from zhengwu.contexts.bidding.models import (
+    Bid,
+    BidUpload,
+    CustodianKey,
+    CustodyShare,
+    Freeze,
+    Opening,
+    OpeningEntry,
+    OpeningKey,
+    OpeningObjection,
+    Receipt,
+)
 from zhengwu.contexts.identity.roles import Role
 from zhengwu.contexts.tendering import selectors as tendering_selectors
 from zhengwu.kernel.actor import Actor
@@ -257,3 +268,88 @@ def custody_shares_own(*, section_code: str, by: Actor) -> list[CustodyShare]:
         .filter(opening_key__section_code=section_code, holder=f"org:{by.organisation_id}")
         .order_by("opening_key__envelope")
     )
+
+
+# --- the opening ---------------------------------------------------------------------------------
+#
+# The opening is public to those who take part (招标投标法 第三十五条: all bidders are invited):
+# the host (the tenderer or its agency), centre staff, regulators and the bidders of the section.
+# Who bid is no longer secret once the deadline has passed; what each bid says is shown only from
+# the read-out (唱标) on — before it, an entry shows whether the bid is decrypted, not its content.
+
+
+@dataclasses.dataclass(frozen=True)
+class OpeningEntryView:
+    position: int
+    bidder: str
+    bidder_uscc: str
+    envelope: str
+    outcome: str
+    failure_cause: str
+    readout: dict[str, Any] | None
+    own: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class OpeningView:
+    opening: Opening
+    entries: list[OpeningEntryView]
+    objections: list[OpeningObjection]
+    shares_released: dict[str, int]  # envelope → shares handed in
+    shares_needed: dict[str, int]
+
+
+def opening_get(*, section: Any) -> Opening:
+    opening = Opening.objects.filter(section_uuid=section.uuid).first()
+    if opening is None:
+        raise NotFound("该标段尚未开标", code="opening_not_started")
+    return opening
+
+
+def opening_view(*, section: Any, by: Actor) -> OpeningView:
+    """The opening as ``by`` may see it; PermissionDenied for anyone who does not take part."""
+    opening = opening_get(section=section)
+    entries = list(OpeningEntry.objects.filter(opening=opening).select_related("bid").order_by("position"))
+    bidder_orgs = {e.bid.organisation_id for e in entries}
+    host = tendering_selectors.can_manage(project=section.project, by=by)
+    if not (
+        host
+        or by.has_role(*OVERSIGHT_ROLES)
+        or (by.has_role(Role.BIDDER) and by.organisation_id is not None and by.organisation_id in bidder_orgs)
+    ):
+        raise PermissionDenied("只有开标参与人可以查看开标", code="opening_denied")
+    read_out = opening.stage != Opening.Stage.DECRYPTING
+    keys = list(OpeningKey.objects.filter(section_uuid=opening.section_uuid))
+    return OpeningView(
+        opening=opening,
+        entries=[
+            OpeningEntryView(
+                position=e.position,
+                bidder=e.bid.organisation_name,
+                bidder_uscc=e.bid.organisation_uscc,
+                envelope=e.bid.envelope,
+                outcome=e.outcome,
+                failure_cause=e.failure_cause,
+                readout=e.readout if read_out else None,
+                own=by.organisation_id is not None and e.bid.organisation_id == by.organisation_id,
+            )
+            for e in entries
+        ],
+        objections=list(opening.objections.order_by("filed_at", "id")),
+        shares_released={
+            k.envelope: CustodyShare.objects.filter(opening_key=k, released_at__isnull=False).count() for k in keys
+        },
+        shares_needed={k.envelope: k.threshold for k in keys},
+    )
+
+
+def opening_objection_get(*, section: Any, uuid: str) -> OpeningObjection:
+    """An objection raised at this section's opening; NotFound otherwise."""
+    try:
+        key = uuid_lib.UUID(str(uuid))
+    except ValueError:
+        raise NotFound("异议不存在", code="objection_not_found") from None
+    found = OpeningObjection.objects.filter(uuid=key, opening__section_uuid=section.uuid).first()
+    if found is None:
+        raise NotFound("异议不存在", code="objection_not_found")
+    return found
