@@ -14,7 +14,9 @@ Suites:
 from __future__ import annotations
 
 import base64
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
@@ -240,3 +242,12 @@ class AgreementKey:
 def key_fingerprint(public_raw: bytes) -> str:
     """The SHA-256 of a raw public key, in hex: what a notice publishes beside the key."""
     return suite_get("intl").hexdigest(public_raw)
+
+
+def key_file_create(path: Path, text: str) -> None:
+    """Write a new private key file, mode 0600 from the start (never readable by others, not even
+    for an instant); refuses to overwrite an existing file (FileExistsError)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)

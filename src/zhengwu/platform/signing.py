@@ -12,14 +12,13 @@ its own messages with its own public key.
 from __future__ import annotations
 
 import base64
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
 
-from zhengwu.kernel.crypto import AgreementKey, SigningKey, VerifyKey
+from zhengwu.kernel.crypto import AgreementKey, SigningKey, VerifyKey, key_file_create
 
 
 @dataclass(frozen=True)
@@ -43,16 +42,8 @@ def signing_key_get() -> SigningKey:
     if path.exists():
         return SigningKey.from_b64(path.read_text())
     key = SigningKey.generate()
-    _private_file_create(path, key.to_b64())
+    key_file_create(path, key.to_b64())
     return key
-
-
-def _private_file_create(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Create with restrictive permissions from the start; never world-readable, not even briefly.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
 
 
 @lru_cache(maxsize=1)
@@ -69,7 +60,7 @@ def agreement_key_get() -> AgreementKey:
     if path.exists():
         return AgreementKey.from_raw(base64.b64decode(path.read_text()))
     key = AgreementKey.generate()
-    _private_file_create(path, base64.b64encode(key.raw()).decode("ascii"))
+    key_file_create(path, base64.b64encode(key.raw()).decode("ascii"))
     return key
 
 

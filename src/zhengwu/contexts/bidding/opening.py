@@ -45,6 +45,7 @@ from zhengwu.contexts.bidding.models import (
     OpeningEntry,
     OpeningKey,
     OpeningObjection,
+    Receipt,
 )
 from zhengwu.contexts.bidding.sealing import ROLE_BIDDER, ROLE_OPENING, bid_open, sealed_header_read, share_unwrap
 from zhengwu.contexts.bidding.services import sealed_open_for_read
@@ -116,7 +117,7 @@ def opening_start(*, section: Any, by: Actor) -> Opening:
             decrypt_deadline=now + _policy().decrypt_window,
         )
         receipts = [uuid_lib.UUID(r) for r in freeze.receipts]
-        bids = {b.receipts.get(kind="accepted").uuid: b for b in Bid.objects.filter(receipts__uuid__in=receipts)}
+        bids = {r.uuid: r.bid for r in Receipt.objects.select_related("bid").filter(uuid__in=receipts)}
         OpeningEntry.objects.bulk_create(
             OpeningEntry(opening=opening, bid=bids[receipt], position=index) for index, receipt in enumerate(receipts)
         )

@@ -37,7 +37,7 @@ from zhengwu.contexts.bidding.sealing import (
     sealed_verify,
     share_unwrap,
 )
-from zhengwu.kernel.crypto import AgreementKey, SigningKey, VerifyKey, key_fingerprint
+from zhengwu.kernel.crypto import AgreementKey, SigningKey, VerifyKey, key_file_create, key_fingerprint
 from zhengwu.kernel.errors import InvalidInput
 from zhengwu.kernel.money import money_to_fen
 
@@ -57,13 +57,6 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def _private_write(path: Path, content: str) -> None:
-    # Created 0600 from the start: never readable by others, not even for an instant.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(content)
-
-
 def keys_generate(*, out_dir: Path, name: str = "bidder") -> tuple[Path, Path]:
     """Write ``<name>.key`` (private, 0600) and ``<name>.pub.json`` (to register) in ``out_dir``."""
     private_path, public_path = out_dir / f"{name}.key", out_dir / f"{name}.pub.json"
@@ -71,7 +64,7 @@ def keys_generate(*, out_dir: Path, name: str = "bidder") -> tuple[Path, Path]:
         if path.exists():
             raise ToolError(f"{path} 已存在，不会覆盖已有密钥")
     signing, agreement = SigningKey.generate(), AgreementKey.generate()
-    _private_write(
+    key_file_create(
         private_path,
         json.dumps({"format": KEY_FORMAT, "signing": signing.to_b64(), "agreement": _b64(agreement.raw())}),
     )
@@ -478,7 +471,7 @@ def custody_key_generate(*, out_dir: Path, name: str = "custodian") -> tuple[Pat
     if path.exists():
         raise ToolError(f"{path} 已存在，不会覆盖已有密钥")
     key = AgreementKey.generate()
-    _private_write(path, json.dumps({"format": CUSTODY_KEY_FORMAT, "agreement": _b64(key.raw())}))
+    key_file_create(path, json.dumps({"format": CUSTODY_KEY_FORMAT, "agreement": _b64(key.raw())}))
     return path, _b64(key.public_raw)
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,7 +49,7 @@ from zhengwu.contexts.tendering.services import (
 )
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import CHINA_TZ, clock_now
-from zhengwu.kernel.crypto import AgreementKey
+from zhengwu.kernel.crypto import AgreementKey, key_file_create
 from zhengwu.kernel.errors import NotAuthenticated, NotFound, ZhengwuError
 from zhengwu.kernel.workdays import WorkCalendar
 from zhengwu.platform.workdays.selectors import calendar_get
@@ -357,16 +356,13 @@ def _custody_keys_ensure(*officers: Actor) -> None:
     """
     supervision_custody_key_sync(by=Actor.system("demo"))
     folder = Path(settings.VAR_DIR) / "demo"
-    folder.mkdir(parents=True, exist_ok=True)
     for officer in officers:
         path = folder / f"custody-{officer.username}.key"
         if path.exists():
             key = AgreementKey.from_raw(base64.b64decode(path.read_text()))
         else:
             key = AgreementKey.generate()
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(base64.b64encode(key.raw()).decode("ascii"))
+            key_file_create(path, base64.b64encode(key.raw()).decode("ascii"))
         public = base64.b64encode(key.public_raw).decode("ascii")
         current = custodian_key_current(holder=f"org:{officer.organisation_id}")
         if current is None or current.public != public:
