@@ -288,6 +288,8 @@ class OpeningEntryView:
     failure_cause: str
     readout: dict[str, Any] | None
     own: bool
+    # When this bidder handed in its key half: shown to the bidder itself only.
+    share_handed_in_at: dt.datetime | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -331,7 +333,8 @@ def opening_view(*, section: Any, by: Actor) -> OpeningView:
                 outcome=e.outcome,
                 failure_cause=e.failure_cause,
                 readout=e.readout if read_out else None,
-                own=by.organisation_id is not None and e.bid.organisation_id == by.organisation_id,
+                own=(own := by.organisation_id is not None and e.bid.organisation_id == by.organisation_id),
+                share_handed_in_at=e.bidder_share_at if own else None,
             )
             for e in entries
         ],
@@ -353,3 +356,22 @@ def opening_objection_get(*, section: Any, uuid: str) -> OpeningObjection:
     if found is None:
         raise NotFound("异议不存在", code="objection_not_found")
     return found
+
+
+def opening_attends(*, section: Any, by: Actor) -> bool:
+    """Whether ``by`` may watch the section's opening page, started or not.
+
+    The host (tenderer or agency), centre staff and regulators always; a bidder only once the
+    bids are frozen and only if one of its receipts is in the freeze — before that, the page
+    would tell a bidder who else is bidding, or tell anyone that this bidder bid.
+    """
+    if tendering_selectors.can_manage(project=section.project, by=by) or by.has_role(*OVERSIGHT_ROLES):
+        return True
+    organisation_id = _own_organisation(by)
+    if organisation_id is None or not by.has_role(Role.BIDDER):
+        return False
+    freeze = Freeze.objects.filter(section_uuid=section.uuid).first()
+    if freeze is None:
+        return False
+    receipts = [r for r in (_uuid(x) for x in freeze.receipts) if r is not None]
+    return Receipt.objects.filter(uuid__in=receipts, bid__organisation_id=organisation_id).exists()
