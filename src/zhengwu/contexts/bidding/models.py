@@ -260,7 +260,12 @@ class Freeze(models.Model):
 
 
 class Opening(models.Model):
-    """The online opening (网上开标) of one section: its stage, windows and signed record."""
+    """One online opening (网上开标) of a section: its stage, windows and signed record.
+
+    A single-envelope tender has one. A two-envelope tender has two rounds: the technical
+    envelopes first; the commercial envelopes of those still in the competition after the
+    technical evaluation at a second opening, each round with its own record.
+    """
 
     class Stage(models.TextChoices):
         DECRYPTING = "decrypting", "解密"
@@ -268,8 +273,10 @@ class Opening(models.Model):
         RECORDED = "recorded", "开标记录已发布"
 
     uuid = models.UUIDField(unique=True, default=id_new, editable=False)
-    section_uuid = models.UUIDField(unique=True)
+    section_uuid = models.UUIDField()
     section_code = models.CharField(max_length=40)
+    round = models.PositiveSmallIntegerField("开标轮次", default=1)
+    envelopes = models.JSONField("本轮开启的信封", default=list)
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.DECRYPTING)
     host_username = models.CharField("开标主持人", max_length=150)
     started_at = models.DateTimeField()
@@ -285,9 +292,10 @@ class Opening(models.Model):
 
     class Meta:
         ordering = ("-started_at", "-id")
+        constraints = (models.UniqueConstraint(fields=("section_uuid", "round"), name="bidding_opening_round_once"),)
 
     def __str__(self) -> str:
-        return f"opening {self.section_code}"
+        return f"opening {self.section_code} #{self.round}"
 
 
 class OpeningEntry(models.Model):

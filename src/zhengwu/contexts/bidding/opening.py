@@ -89,7 +89,13 @@ def _locked(opening: Opening) -> Opening:
 
 
 def opening_start(*, section: Any, by: Actor) -> Opening:
-    """Start the opening of ``section`` (the host): at the opening time, after the freeze."""
+    """Start the section's next opening round (the host): at the opening time, after the freeze.
+
+    The first round opens the section's first envelope (the only one, or the technical one). In
+    a two-envelope tender the second round — the commercial envelopes — starts once the first
+    round's record is published, and opens only the commercial envelopes of bidders whose
+    technical envelope was opened (the technical evaluation narrows them further when it rules).
+    """
     _require_host(section, by)
     now = clock_now()
     fresh = tendering_selectors.section_get(uuid=section.uuid)
@@ -103,32 +109,65 @@ def opening_start(*, section: Any, by: Actor) -> Opening:
     if blocked == "bids_not_frozen":
         raise Conflict("投标文件尚未封存公布，不能开标", code=blocked)
     assert freeze is not None
-    if fresh.status != "opening":
-        # Fewer bids than the law's minimum: no opening (招标投标法实施条例 第四十四条第二款).
-        raise Conflict("该标段不在开标阶段", code="section_not_opening", detail={"status": fresh.status})
+    rounds = rules.opening_rounds(
+        envelopes=list(OpeningKey.objects.filter(section_uuid=fresh.uuid).values_list("envelope", flat=True))
+    )
     with transaction.atomic():
-        if Opening.objects.select_for_update().filter(section_uuid=fresh.uuid).exists():
+        earlier = list(Opening.objects.select_for_update().filter(section_uuid=fresh.uuid).order_by("round"))
+        if earlier and earlier[-1].stage != Opening.Stage.RECORDED:
             raise Conflict("开标已开始", code="opening_started")
+        if len(earlier) >= len(rounds):
+            raise Conflict("本标段的投标文件已全部开启", code="opening_finished")
+        if not earlier and fresh.status != "opening":
+            # Fewer bids than the law's minimum: no opening (招标投标法实施条例 第四十四条第二款).
+            raise Conflict("该标段不在开标阶段", code="section_not_opening", detail={"status": fresh.status})
+        envelope = rounds[len(earlier)]
+        receipts = [uuid_lib.UUID(r) for r in freeze.receipts]
+        bids = {
+            r.uuid: r.bid
+            for r in Receipt.objects.select_related("bid").filter(uuid__in=receipts, bid__envelope=envelope)
+        }
+        if earlier:
+            # Only bidders still in the competition: their earlier envelope opened.
+            admitted = set(
+                OpeningEntry.objects.filter(opening__in=earlier, outcome=OpeningEntry.Outcome.OPENED).values_list(
+                    "bid__organisation_id", flat=True
+                )
+            )
+            bids = {k: b for k, b in bids.items() if b.organisation_id in admitted}
         opening = Opening.objects.create(
             section_uuid=fresh.uuid,
             section_code=fresh.code,
+            round=len(earlier) + 1,
+            envelopes=[envelope],
             host_username=by.username,
             started_at=now,
             decrypt_deadline=now + _policy().decrypt_window,
         )
-        receipts = [uuid_lib.UUID(r) for r in freeze.receipts]
-        bids = {r.uuid: r.bid for r in Receipt.objects.select_related("bid").filter(uuid__in=receipts)}
         OpeningEntry.objects.bulk_create(
-            OpeningEntry(opening=opening, bid=bids[receipt], position=index) for index, receipt in enumerate(receipts)
+            OpeningEntry(opening=opening, bid=bids[receipt], position=index)
+            for index, receipt in enumerate(receipts)
+            if receipt in bids
         )
         audit_append(
             actor=by,
             action="bidding.opening.start",
             object_type="bidding.opening",
             object_id=fresh.code,
-            after={"bids": len(receipts), "decrypt_deadline": _iso(opening.decrypt_deadline)},
+            after={
+                "round": opening.round,
+                "envelope": envelope,
+                "bids": len(bids),
+                "decrypt_deadline": _iso(opening.decrypt_deadline),
+            },
         )
     return opening
+
+
+def _round_envelopes(opening: Opening) -> list[str]:
+    if opening.envelopes:
+        return list(opening.envelopes)
+    return list(OpeningKey.objects.filter(section_uuid=opening.section_uuid).values_list("envelope", flat=True))
 
 
 def _decrypting(opening: Opening, now: dt.datetime) -> None:
@@ -169,6 +208,13 @@ def _share_store(*, opening: Opening, envelope: str, holder: str, mnemonic: str,
         locked = _locked(opening)
         _decrypting(locked, now)
         opening_key = _opening_key(locked, envelope)
+        if envelope not in _round_envelopes(locked):
+            # A later round's share waits for that round: no server holds it any earlier.
+            raise Conflict(
+                "该信封不在本轮开标中",
+                code="envelope_not_in_round",
+                detail={"envelope": envelope, "round": locked.round},
+            )
         row = CustodyShare.objects.select_for_update().filter(opening_key=opening_key, holder=holder).first()
         if row is None:
             raise PermissionDenied("您不是该开标密钥的保管人", code="custodian_required")
@@ -303,7 +349,11 @@ def opening_decrypt(*, opening: Opening, by: Actor) -> list[OpeningEntry]:
     with transaction.atomic():
         locked = _locked(opening)
         _decrypting(locked, now)
-        keys = {k.envelope: k for k in OpeningKey.objects.filter(section_uuid=locked.section_uuid)}
+        # Only this round's keys are rebuilt: a commercial key stays split during the technical round.
+        keys = {
+            k.envelope: k
+            for k in OpeningKey.objects.filter(section_uuid=locked.section_uuid, envelope__in=_round_envelopes(locked))
+        }
         privates = {envelope: _opening_private(key) for envelope, key in keys.items()}
         missing = sorted(e for e, p in privates.items() if p is None)
         if missing:
@@ -454,6 +504,8 @@ def opening_record_build(*, opening: Opening) -> dict[str, Any]:
     return {
         "type": "zhengwu.opening.record",
         "section": opening.section_code,
+        "round": opening.round,
+        "envelopes": _round_envelopes(opening),
         "started_at": _iso(opening.started_at),
         "readout_at": _iso(opening.readout_at),
         "host": opening.host_username,
@@ -520,7 +572,8 @@ def opening_record_publish(*, opening: Opening, by: Actor) -> Opening:
             object_id=locked.section_code,
             after={"record_sha256": suite_get("intl").hexdigest(body), "bids": len(record["bids"])},
         )
-        tendering_services.section_transition(
-            section=section, target="evaluating", reason="opening_recorded", by=Actor.system("bidding")
-        )
+        if locked.round == 1:
+            tendering_services.section_transition(
+                section=section, target="evaluating", reason="opening_recorded", by=Actor.system("bidding")
+            )
     return locked

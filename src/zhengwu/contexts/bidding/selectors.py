@@ -302,7 +302,8 @@ class OpeningView:
 
 
 def opening_get(*, section: Any) -> Opening:
-    opening = Opening.objects.filter(section_uuid=section.uuid).first()
+    # The current round: the only one, or the latest of a two-envelope tender's.
+    opening = Opening.objects.filter(section_uuid=section.uuid).order_by("-round").first()
     if opening is None:
         raise NotFound("该标段尚未开标", code="opening_not_started")
     return opening
@@ -321,7 +322,7 @@ def opening_view(*, section: Any, by: Actor) -> OpeningView:
     ):
         raise PermissionDenied("只有开标参与人可以查看开标", code="opening_denied")
     read_out = opening.stage != Opening.Stage.DECRYPTING
-    keys = list(OpeningKey.objects.filter(section_uuid=opening.section_uuid))
+    keys = list(OpeningKey.objects.filter(section_uuid=opening.section_uuid, envelope__in=opening.envelopes))
     return OpeningView(
         opening=opening,
         entries=[

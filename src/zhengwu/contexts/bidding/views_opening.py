@@ -66,6 +66,11 @@ FAILURE_LABELS: dict[str, Any] = {
     rules.FailureCause.CUSTODY_INCOMPLETE: gettext_lazy("the opening key's custodians did not release enough shares"),
     rules.FailureCause.STORAGE_MISMATCH: gettext_lazy("the stored file is not the one on the receipt"),
 }
+ENVELOPE_LABELS: dict[str, Any] = {
+    "single": gettext_lazy("bid"),
+    "technical": gettext_lazy("technical envelope"),
+    "commercial": gettext_lazy("commercial envelope"),
+}
 ACTIONS = ("start", "custody-share", "bidder-share", "decrypt", "readout", "objection", "reply", "record")
 
 
@@ -132,7 +137,7 @@ def _section_for(section_code: str, actor: Actor) -> Any:
 
 def _context(request: HttpRequest, actor: Actor, section: Any, **extra: Any) -> dict[str, Any]:
     """Everything the page and its live fragment show, as ``actor`` may see it."""
-    found = Opening.objects.filter(section_uuid=section.uuid).first()
+    found = Opening.objects.filter(section_uuid=section.uuid).order_by("-round").first()
     view = selectors.opening_view(section=section, by=actor) if found is not None else None
     host = tendering_selectors.can_manage(project=section.project, by=actor)
     freeze = selectors.freeze_public(section=section)
@@ -162,9 +167,11 @@ def _context(request: HttpRequest, actor: Actor, section: Any, **extra: Any) -> 
     custody = [
         share
         for share in selectors.custody_shares_own(section_code=section.code, by=actor)
-        if share.released_at is None
+        if share.released_at is None and (found is None or share.opening_key.envelope in found.envelopes)
     ]
     opening_at = section.opening_at or section.bid_deadline
+    rounds = rules.opening_rounds(envelopes=[k.envelope for k in keys])
+    rounds_left = len(rounds) - (view.opening.round if view is not None else 0)
     context: dict[str, Any] = {
         "section": section,
         "project": section.project,
@@ -187,7 +194,15 @@ def _context(request: HttpRequest, actor: Actor, section: Any, **extra: Any) -> 
         else [],
         "custody_pending": custody,
         "opening_at": opening_at,
-        "may_start": host and view is None and opening_at is not None and now >= opening_at and freeze is not None,
+        "may_start": host
+        and opening_at is not None
+        and now >= opening_at
+        and freeze is not None
+        and (view is None or (stage == Opening.Stage.RECORDED and rounds_left > 0)),
+        "round": view.opening.round if view is not None else 0,
+        "round_envelope": ENVELOPE_LABELS.get(view.opening.envelopes[0], view.opening.envelopes[0])
+        if view is not None and len(keys) > 1 and view.opening.envelopes
+        else "",
         "server_now": now.astimezone(CHINA_TZ).isoformat(),
         "poll_seconds": POLL_SECONDS,
         "live_url": _page_url(request, section.code) + "live/",

@@ -252,6 +252,9 @@ class NoticeIn(Schema):
     activity_start: dt.datetime | None = None
     references: uuid_lib.UUID | None = None
     affects_bid_preparation: bool = False
+    # Sealed-bid tenders: "single" (one sealed file) or "two" (technical, then commercial).
+    envelopes: str = "single"
+    bidder_key_required: bool = True
 
 
 class NoticeReviseIn(Schema):
@@ -264,6 +267,8 @@ class NoticeReviseIn(Schema):
     opening_at: dt.datetime | None = None
     activity_start: dt.datetime | None = None
     affects_bid_preparation: bool | None = None
+    envelopes: str | None = None
+    bidder_key_required: bool | None = None
 
 
 class ApproveIn(Schema):
@@ -293,6 +298,8 @@ class NoticeOut(Schema):
     activity_start: dt.datetime | None
     references: uuid_lib.UUID | None
     affects_bid_preparation: bool
+    envelopes: str
+    bidder_key_required: bool
     published_at: dt.datetime | None
     approvals: list[ApprovalOut]
     version: int
@@ -573,6 +580,8 @@ def _notice_out(notice: Notice) -> NoticeOut:
         activity_start=_local(notice.activity_start),
         references=notice.references.uuid if notice.references_id and notice.references else None,
         affects_bid_preparation=notice.affects_bid_preparation,
+        envelopes=notice.envelopes,
+        bidder_key_required=notice.bidder_key_required,
         published_at=_local(notice.published_at),
         approvals=[
             ApprovalOut(
@@ -906,6 +915,8 @@ def router_build(*, platform: str) -> Router | None:
             activity_start=payload.activity_start,
             references=references,
             affects_bid_preparation=payload.affects_bid_preparation,
+            envelopes=payload.envelopes,
+            bidder_key_required=payload.bidder_key_required,
             by=actor,
         )
         return Status(201, _notice_out(notice))
@@ -928,6 +939,8 @@ def router_build(*, platform: str) -> Router | None:
             activity_start=payload.activity_start,
             sections=sections,
             affects_bid_preparation=payload.affects_bid_preparation,
+            envelopes=payload.envelopes,
+            bidder_key_required=payload.bidder_key_required,
             by=actor,
         )
         return _notice_out(revised)

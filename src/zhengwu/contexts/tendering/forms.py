@@ -112,6 +112,15 @@ class NoticeForm(forms.Form):
     activity_start = ChinaDateTimeField(label=_("Listing (bidding) starts"), required=False)
     references = forms.ChoiceField(label=_("Amends notice"), choices=(), required=False)
     affects_bid_preparation = forms.BooleanField(label=_("Affects the preparation of bids"), required=False)
+    envelopes = forms.ChoiceField(
+        label=_("Sealed bid envelopes"),
+        choices=[
+            ("single", _("One envelope")),
+            ("two", _("Two envelopes: technical first, then commercial")),
+        ],
+        initial="single",
+        required=False,
+    )
 
     def __init__(
         self, *args: Any, sections: Sequence[Section] = (), published: Sequence[Notice] = (), **kwargs: Any

@@ -248,6 +248,15 @@ class Notice(_FrozenFields):
     # Tender notices with sealed bids: opening needs the bidder's own key as well as the opening
     # key (the bidders decrypt online at the opening, the common Chinese practice).
     bidder_key_required = models.BooleanField("须投标人以自己的密钥共同解密", default=True)
+
+    class Envelopes(models.TextChoices):
+        # 双信封: the technical envelope is opened first and evaluated; the commercial (price)
+        # envelopes of those who pass are opened at a second opening (e.g. 公路工程建设项目
+        # 招标投标管理办法 第二十八条). The tender documents choose; one envelope is the default.
+        SINGLE = "single", "单信封"
+        TWO = "two", "双信封（技术／商务）"
+
+    envelopes = models.CharField("投标文件信封", max_length=10, choices=Envelopes.choices, default=Envelopes.SINGLE)
     published_at = models.DateTimeField(null=True, blank=True)
     published_by_username = models.CharField(max_length=150, blank=True)
     created_by_user_id = models.BigIntegerField(null=True, blank=True)

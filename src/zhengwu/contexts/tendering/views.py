@@ -581,6 +581,7 @@ def notice_new(request: HttpRequest, code: str) -> HttpResponse:
             activity_start=data.get("activity_start"),
             references=references,
             affects_bid_preparation=data.get("affects_bid_preparation", False),
+            envelopes=data.get("envelopes") or "single",
             by=actor,
         )
         return gettext("Notice “%(title)s” drafted; it goes to approval.") % {"title": notice.title}

@@ -131,6 +131,7 @@ def notice_draft(
     references: Notice | None = None,
     affects_bid_preparation: bool = False,
     bidder_key_required: bool = True,
+    envelopes: str = Notice.Envelopes.SINGLE,
     by: Actor,
 ) -> Notice:
     """Draft a notice of ``project`` for ``sections`` (tender, invitation, pre-qualification, amendment).
@@ -142,6 +143,7 @@ def notice_draft(
     """
     require_manager(project, by, what="起草公告")
     kind = _kind_checked(kind)
+    envelopes = _envelopes_checked(envelopes)
     title = text_required(title, field="title", label="公告标题", max_length=TITLE_MAX)
     body = text_required(body, field="body", label="公告正文", max_length=BODY_MAX)
     chosen = sections_checked(project, sections)
@@ -169,6 +171,7 @@ def notice_draft(
             references=references,
             affects_bid_preparation=bool(affects_bid_preparation),
             bidder_key_required=bool(bidder_key_required),
+            envelopes=envelopes,
             created_by_user_id=by.user_id,
             created_by_username=by.username,
             created_at=now,
@@ -197,6 +200,7 @@ def notice_revise(
     sections: Sequence[Section] | None = None,
     affects_bid_preparation: bool | None = None,
     bidder_key_required: bool | None = None,
+    envelopes: str | None = None,
     by: Actor,
 ) -> Notice:
     """Replace the text and timetable of an unpublished notice; its approvals are withdrawn.
@@ -230,6 +234,8 @@ def notice_revise(
             locked.affects_bid_preparation = affects_bid_preparation
         if bidder_key_required is not None:
             locked.bidder_key_required = bidder_key_required
+        if envelopes is not None:
+            locked.envelopes = _envelopes_checked(envelopes)
         withdrawn = list(locked.approvals.values_list("role", flat=True))
         locked.approvals.all().delete()
         locked.status = Notice.Status.DRAFT
@@ -470,6 +476,21 @@ def _publish_amendment(*, notice: Notice, sections: list[Section], now: dt.datet
         notice.opening_at = section.opening_at
 
 
+# The envelopes a bidder seals, in the order they are opened.
+ENVELOPES: dict[str, tuple[str, ...]] = {
+    Notice.Envelopes.SINGLE: ("single",),
+    Notice.Envelopes.TWO: ("technical", "commercial"),
+}
+
+
+def _envelopes_checked(value: str) -> str:
+    if value not in Notice.Envelopes.values:
+        raise InvalidInput(
+            "投标文件信封方式无效", code="envelopes_invalid", detail={"field": "envelopes", "value": str(value)}
+        )
+    return value
+
+
 def _opening_keys_issue(*, notice: Notice, sections: list[Section], by: Actor) -> list[dict[str, str]]:
     """Create the opening keys of the sections a tender notice or invitation opens to sealed bids.
 
@@ -486,7 +507,12 @@ def _opening_keys_issue(*, notice: Notice, sections: list[Section], by: Actor) -
 
     published: list[dict[str, str]] = []
     for section in sections:
-        for key in opening_keys_create(section=section, bidder_key_required=notice.bidder_key_required, by=by):
+        for key in opening_keys_create(
+            section=section,
+            envelopes=ENVELOPES[notice.envelopes],
+            bidder_key_required=notice.bidder_key_required,
+            by=by,
+        ):
             published.append(
                 {
                     "section": section.code,

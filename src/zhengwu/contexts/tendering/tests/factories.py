@@ -229,15 +229,21 @@ def notice_make(
 
 
 def tender_publish(
-    world: World, *, procedure: str = CONSTRUCTION, bidder_key_required: bool = True, **kwargs: Any
+    world: World,
+    *,
+    procedure: str = CONSTRUCTION,
+    bidder_key_required: bool = True,
+    envelopes: str = "single",
+    **kwargs: Any,
 ) -> tuple[models.Project, list[models.Section], models.Notice]:
     """A project whose tender notice is approved by staff and published at the current clock.
 
-    Publication creates the opening key of each sealed-bid section; ``bidder_key_required`` says
-    whether opening also needs each bidder's own key (the notice's default: yes).
+    Publication creates the opening key of each sealed-bid section and envelope;
+    ``bidder_key_required`` says whether opening also needs each bidder's own key (the notice's
+    default: yes); ``envelopes="two"`` asks for technical and commercial envelopes.
     """
     project, sections = project_make(world, procedure=procedure, **kwargs)
-    notice = notice_make(world, project, sections, bidder_key_required=bidder_key_required)
+    notice = notice_make(world, project, sections, bidder_key_required=bidder_key_required, envelopes=envelopes)
     notice_approve(notice=notice, by=world["staff"])
     notice = notice_publish(notice=notice, by=world["agency"])
     return project, [models.Section.objects.get(pk=s.pk) for s in sections], notice
