@@ -1,4 +1,6 @@
-"""Public read API of the public platform: ``GET /api/disclosure/subjects`` and ``…/notices``."""
+"""Public read API of the public platform: ``GET /api/disclosure/subjects``, ``…/notices``, a
+section's ``…/sections/{code}/freeze`` and ``…/sections/{code}/opening-record``, and
+``POST …/inclusion-proofs/check``."""
 
 from __future__ import annotations
 
@@ -9,13 +11,21 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from zhengwu.contexts.disclosure.models import Notice
+from zhengwu.contexts.disclosure.models import BidFreeze, Notice, OpeningRecord
 from zhengwu.contexts.disclosure.selectors import (
+    MAX_PROOF_CHARS,
+    bid_freeze_get,
+    inclusion_proof_check,
     market_subject_page,
     notice_amended_by,
     notice_get,
     notice_page,
+    opening_record_get,
 )
+from zhengwu.kernel.errors import InvalidInput, NotFound
+
+# The UTF-8 of the longest proof text the check accepts.
+MAX_PROOF_BYTES = 4 * MAX_PROOF_CHARS
 
 
 class SubjectOut(Schema):
@@ -73,6 +83,84 @@ class NoticePageOut(Schema):
 
 def _notice_out(notice: Notice) -> NoticeOut:
     return NoticeOut.model_validate(notice, from_attributes=True)
+
+
+class FreezeOut(Schema):
+    section: str
+    deadline: dt.datetime
+    frozen_at: dt.datetime
+    leaf_count: int
+    root: str
+    # The statement exactly as the trading platform signed it, its signature and key id.
+    body: str
+    signature: str
+    key_id: str
+    received_at: dt.datetime
+
+
+class OpeningRecordOut(Schema):
+    section: str
+    project_code: str
+    recorded_at: dt.datetime
+    bid_count: int
+    opened_count: int
+    revoked_count: int
+    withdrawn_count: int
+    objection_count: int
+    freeze_root: str
+    # The record parsed, and exactly as signed (verify ``signature`` over ``body``'s UTF-8 bytes).
+    record: dict[str, Any]
+    body: str
+    digest: str
+    signature: str
+    key_id: str
+    received_at: dt.datetime
+
+
+class ProofCheckOut(Schema):
+    section: str
+    matches: bool
+    included: bool
+    problems: list[str]
+    index: int
+    tree_size: int
+    root: str
+    leaf_count: int
+    frozen_at: dt.datetime
+
+
+def _freeze_out(freeze: BidFreeze) -> FreezeOut:
+    return FreezeOut(
+        section=freeze.section_code,
+        deadline=freeze.deadline,
+        frozen_at=freeze.frozen_at,
+        leaf_count=freeze.leaf_count,
+        root=freeze.root,
+        body=freeze.body,
+        signature=freeze.signature,
+        key_id=freeze.key_id,
+        received_at=freeze.received_at,
+    )
+
+
+def _opening_record_out(record: OpeningRecord) -> OpeningRecordOut:
+    return OpeningRecordOut(
+        section=record.section_code,
+        project_code=record.project_code,
+        recorded_at=record.recorded_at,
+        bid_count=record.bid_count,
+        opened_count=record.opened_count,
+        revoked_count=record.revoked_count,
+        withdrawn_count=record.withdrawn_count,
+        objection_count=record.objection_count,
+        freeze_root=record.freeze_root,
+        record=record.record,
+        body=record.body,
+        digest=record.digest,
+        signature=record.signature,
+        key_id=record.key_id,
+        received_at=record.received_at,
+    )
 
 
 def router_build(*, platform: str) -> Router | None:
@@ -135,6 +223,48 @@ def router_build(*, platform: str) -> Router | None:
         return NoticeDetailOut(
             **_notice_out(found).model_dump(),
             amended_by=[n.notice_id for n in notice_amended_by(notice=found)],
+        )
+
+    @router.get("/sections/{code}/freeze", response=FreezeOut, auth=None, summary="A section's bid freeze")
+    def freeze(request: HttpRequest, code: str) -> FreezeOut:
+        """The signed Merkle root of the section's bids at the deadline, once published."""
+        found = bid_freeze_get(section_code=code)
+        if found is None:
+            raise NotFound("该标段的投标尚未封存", code="disclosure_freeze_not_found", detail={"section": code[:100]})
+        return _freeze_out(found)
+
+    @router.get(
+        "/sections/{code}/opening-record", response=OpeningRecordOut, auth=None, summary="A section's opening record"
+    )
+    def opening_record(request: HttpRequest, code: str) -> OpeningRecordOut:
+        """The section's signed opening record (开标记录), once published."""
+        found = opening_record_get(section_code=code)
+        if found is None:
+            raise NotFound(
+                "该标段的开标记录尚未公布", code="disclosure_opening_record_not_found", detail={"section": code[:100]}
+            )
+        return _opening_record_out(found)
+
+    @router.post("/inclusion-proofs/check", response=ProofCheckOut, auth=None, summary="Check an inclusion proof")
+    def inclusion_proof(request: HttpRequest) -> ProofCheckOut:
+        """Check the JSON body (what ``GET /trading/api/bidding/receipts/{id}/proof`` returns)
+        against the freeze published here: ``matches`` is true only if the receipt is a leaf of
+        the published root and the proof is for the published tree."""
+        declared = request.META.get("CONTENT_LENGTH") or "0"
+        if not declared.isdigit() or int(declared) > MAX_PROOF_BYTES:
+            # Refused before reading: a body past Django's upload limit would otherwise be a 500.
+            raise InvalidInput("证明过大", code="disclosure_proof_invalid", detail={"field": "proof"})
+        result = inclusion_proof_check(proof=request.body.decode("utf-8", errors="replace"))
+        return ProofCheckOut(
+            section=result.section_code,
+            matches=result.matches,
+            included=result.included,
+            problems=list(result.problems),
+            index=result.index,
+            tree_size=result.tree_size,
+            root=result.freeze.root,
+            leaf_count=result.freeze.leaf_count,
+            frozen_at=result.freeze.frozen_at,
         )
 
     return router

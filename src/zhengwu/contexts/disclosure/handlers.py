@@ -6,17 +6,25 @@ per message and in order per subject; the version check below is a second line o
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
+import json
 import logging
+import re
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from zhengwu.contexts.disclosure.models import MarketSubject, Notice
+from zhengwu.contexts.bidding.events import BidsFrozen, OpeningRecorded
+from zhengwu.contexts.disclosure.models import BidFreeze, MarketSubject, Notice, OpeningRecord
 from zhengwu.contexts.identity.events import MarketSubjectChanged
 from zhengwu.contexts.tendering.events import NoticePublished
 from zhengwu.kernel.clock import clock_now
+from zhengwu.kernel.crypto import suite_get
 from zhengwu.platform.exchange.envelope import Envelope
+from zhengwu.platform.exchange.inbox import sender_key_get
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +128,159 @@ def notice_published(payload: dict[str, Any], envelope: Envelope) -> None:
     Notice.objects.bulk_create([Notice(received_at=clock_now(), **fields)], ignore_conflicts=True)
 
 
+# The freeze and the opening record ----------------------------------------------------------
+#
+# Both are statements the trading platform signed with its own key, carried inside a message
+# signed with the same key. The exchange has checked the message; the statement is checked again
+# here because it is what the public is shown and may re-verify, long after the message is gone.
+# A statement that does not verify, or whose fields say something else than what was signed,
+# fails the message: it becomes a dead letter an operator sees, and nothing is published.
+
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+FREEZE_TYPE = "zhengwu.bid.freeze"
+RECORD_TYPE = "zhengwu.opening.record"
+
+
+def _signed_by_sender(*, body: str, signature: str, key_id: str, envelope: Envelope, what: str) -> None:
+    """Raise ValueError unless ``signature`` is the sending platform's signature of ``body``."""
+    key = sender_key_get(envelope.source)
+    if key is None:
+        raise ValueError(f"{what}: no public key for the sender {envelope.source!r}")
+    try:
+        raw = base64.b64decode(signature.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    if key_id != key.key_id or not key.verify(body.encode("utf-8"), raw):
+        raise ValueError(f"{what}: signature does not verify with the key of {envelope.source!r} ({key.key_id})")
+
+
+def _signed_instant(value: Any, *, what: str, field: str) -> dt.datetime:
+    if not isinstance(value, str):
+        raise ValueError(f"{what}: {field} is missing")
+    parsed = dt.datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError(f"{what}: {field} {value!r} has no time zone")
+    return parsed
+
+
+def _statement(body: str, *, what: str) -> dict[str, Any]:
+    try:
+        parsed = json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{what}: the signed statement is not JSON") from exc
+    if not isinstance(parsed, dict):
+        raise ValueError(f"{what}: the signed statement is not a JSON object")
+    return parsed
+
+
+def bids_frozen(payload: dict[str, Any], envelope: Envelope) -> None:
+    """Publish a section's freeze (the signed Merkle root of its bids at the deadline), once.
+
+    Refused unless the trading platform's signature over the statement verifies and the event's
+    fields are the ones signed. A freeze already published is kept as the public first saw it.
+    """
+    event = BidsFrozen.from_payload(payload)
+    what = f"{BidsFrozen.event_type} {event.section_code}"
+    _signed_by_sender(body=event.body, signature=event.signature, key_id=event.key_id, envelope=envelope, what=what)
+    statement = _statement(event.body, what=what)
+    claimed = {
+        "type": FREEZE_TYPE,
+        "section": event.section_code,
+        "deadline": event.deadline,
+        "frozen_at": event.frozen_at,
+        "leaf_count": event.leaf_count,
+        "root": event.root,
+    }
+    differing = sorted(name for name, value in claimed.items() if statement.get(name) != value)
+    if differing:
+        raise ValueError(f"{what}: {', '.join(differing)} differ from the signed statement")
+    if not _HEX64.match(event.root) or isinstance(event.leaf_count, bool) or event.leaf_count < 0:
+        raise ValueError(f"{what}: root or leaf count malformed")
+    existing = BidFreeze.objects.filter(section_code=event.section_code).first()
+    if existing is not None:
+        if existing.body != event.body:
+            # A section is frozen once; a second, different freeze is the sender's bug (or worse).
+            # The public keeps the root it was shown first; the operators get a trace.
+            logger.warning(
+                "disclosure: freeze of %s received again with a different statement (message %s); kept the first",
+                event.section_code,
+                envelope.id,
+            )
+        return
+    BidFreeze.objects.bulk_create(
+        [
+            BidFreeze(
+                section_code=event.section_code,
+                deadline=_signed_instant(event.deadline, what=what, field="deadline"),
+                frozen_at=_signed_instant(event.frozen_at, what=what, field="frozen_at"),
+                leaf_count=event.leaf_count,
+                root=event.root,
+                body=event.body,
+                signature=event.signature,
+                key_id=event.key_id,
+                payload=dict(payload),
+                received_at=clock_now(),
+            )
+        ],
+        # A replay racing this one must not fail the message it belongs to.
+        ignore_conflicts=True,
+    )
+
+
+def opening_recorded(payload: dict[str, Any], envelope: Envelope) -> None:
+    """Publish a section's signed opening record (开标记录), once.
+
+    Refused unless the trading platform's signature over the record verifies and the record is
+    the one of the section the event names. A record already published is kept as it was.
+    """
+    event = OpeningRecorded.from_payload(payload)
+    what = f"{OpeningRecorded.event_type} {event.section_code}"
+    _signed_by_sender(body=event.record, signature=event.signature, key_id=event.key_id, envelope=envelope, what=what)
+    record = _statement(event.record, what=what)
+    if record.get("type") != RECORD_TYPE or record.get("section") != event.section_code:
+        raise ValueError(f"{what}: the signed record is not this section's opening record")
+    bids = record.get("bids")
+    objections = record.get("objections")
+    if not isinstance(bids, list) or not all(isinstance(b, dict) for b in bids) or not isinstance(objections, list):
+        raise ValueError(f"{what}: the record's bids or objections are malformed")
+    existing = OpeningRecord.objects.filter(section_code=event.section_code).first()
+    if existing is not None:
+        if existing.body != event.record:
+            logger.warning(
+                "disclosure: opening record of %s received again with different content (message %s); kept the first",
+                event.section_code,
+                envelope.id,
+            )
+        return
+    outcomes = Counter(str(b.get("outcome")) for b in bids)
+    freeze_root = record.get("freeze_root")
+    OpeningRecord.objects.bulk_create(
+        [
+            OpeningRecord(
+                section_code=event.section_code,
+                project_code=event.project_code,
+                body=event.record,
+                record=record,
+                signature=event.signature,
+                key_id=event.key_id,
+                digest=suite_get("intl").hexdigest(event.record.encode("utf-8")),
+                freeze_root=freeze_root if isinstance(freeze_root, str) else "",
+                recorded_at=_signed_instant(record.get("recorded_at"), what=what, field="recorded_at"),
+                bid_count=len(bids),
+                opened_count=outcomes["opened"],
+                revoked_count=outcomes["revoked"],
+                withdrawn_count=outcomes["withdrawn"],
+                objection_count=len(objections),
+                received_at=clock_now(),
+            )
+        ],
+        ignore_conflicts=True,
+    )
+
+
 HANDLERS: dict[str, Callable[[dict[str, Any], Envelope], None]] = {
     MarketSubjectChanged.event_type: market_subject_changed,
     NoticePublished.event_type: notice_published,
+    BidsFrozen.event_type: bids_frozen,
+    OpeningRecorded.event_type: opening_recorded,
 }

@@ -71,3 +71,62 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class BidFreeze(models.Model):
+    """A section's accepted bids frozen at the deadline (``bidding.bids.frozen``): the signed Merkle root.
+
+    Anyone can check that a receipt is among the frozen bids against ``root`` (the inclusion-proof
+    page). ``body`` is the statement exactly as the trading platform signed it; the other fields
+    are read from it, and the event is kept as it arrived in ``payload``.
+    """
+
+    section_code = models.CharField("标段（包）编号", max_length=100, unique=True)
+    deadline = models.DateTimeField("投标截止时间")
+    frozen_at = models.DateTimeField("封存时间")
+    leaf_count = models.PositiveIntegerField("投标文件数")
+    root = models.CharField("默克尔根", max_length=64)
+    body = models.TextField("签名内容")
+    signature = models.CharField("签名", max_length=100)
+    key_id = models.CharField("签名公钥标识", max_length=16)
+    payload = models.JSONField("原始事件")
+    received_at = models.DateTimeField("接收时间")
+
+    class Meta:
+        ordering = ("-frozen_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.section_code} {self.root[:16]}"
+
+
+class OpeningRecord(models.Model):
+    """A section's signed opening record (开标记录, ``bidding.opening.recorded``), as received.
+
+    ``body`` is the record exactly as the trading platform signed it (canonical JSON), so anyone
+    can verify ``signature`` again; ``record`` is the same content parsed, and the counts
+    summarise its outcome.
+    """
+
+    section_code = models.CharField("标段（包）编号", max_length=100, unique=True)
+    project_code = models.CharField("项目编号", max_length=100, db_index=True)
+    body = models.TextField("开标记录（签名内容）")
+    record = models.JSONField("开标记录")
+    signature = models.CharField("签名", max_length=100)
+    key_id = models.CharField("签名公钥标识", max_length=16)
+    # SHA-256 of ``body``: the digest the trading platform's audit log keeps for the record.
+    digest = models.CharField("摘要", max_length=64)
+    # The record's freeze root; compared with the published freeze when shown.
+    freeze_root = models.CharField("默克尔根", max_length=64, blank=True)
+    recorded_at = models.DateTimeField("开标记录时间")
+    bid_count = models.PositiveIntegerField("投标文件数")
+    opened_count = models.PositiveIntegerField("已解密")
+    revoked_count = models.PositiveIntegerField("视为撤销")
+    withdrawn_count = models.PositiveIntegerField("视为撤回")
+    objection_count = models.PositiveIntegerField("异议数")
+    received_at = models.DateTimeField("接收时间")
+
+    class Meta:
+        ordering = ("-recorded_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.section_code} {self.digest[:16]}"

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from zhengwu.contexts.disclosure.models import MarketSubject, Notice
+from zhengwu.contexts.disclosure.models import BidFreeze, MarketSubject, Notice, OpeningRecord
 from zhengwu.contexts.identity.roles import SELF_REGISTRATION_ROLES
 from zhengwu.kernel.clock import CHINA_TZ
+from zhengwu.kernel.crypto import suite_get
 from zhengwu.kernel.errors import InvalidInput, NotFound
 from zhengwu.kernel.paging import Page, page_take
+from zhengwu.platform.audit.merkle import merkle_inclusion_verify
 
 MARKET_ROLES: tuple[str, ...] = tuple(sorted(str(r) for r in SELF_REGISTRATION_ROLES))
 MAX_QUERY_LENGTH = 100
@@ -228,3 +232,173 @@ def notice_amended_by(*, notice: Notice) -> list[Notice]:
         found.extend(children)
         frontier = [n.notice_id for n in children]
     return sorted(found, key=lambda n: (n.published_at, str(n.notice_id)))
+
+
+# Sections: the freeze of their bids and their opening record -----------------------------------
+
+MAX_SECTION_CODE = 100
+
+
+@dataclass(frozen=True)
+class SectionDisclosure:
+    """What the public platform has received about one section's bids; either may be None."""
+
+    section_code: str
+    freeze: BidFreeze | None
+    record: OpeningRecord | None
+
+
+def bid_freeze_get(*, section_code: str) -> BidFreeze | None:
+    """The published freeze of the section's bids, or None before it has arrived."""
+    return BidFreeze.objects.filter(section_code=section_code.strip()[:MAX_SECTION_CODE]).first()
+
+
+def opening_record_get(*, section_code: str) -> OpeningRecord | None:
+    """The section's published opening record, or None before it has arrived."""
+    return OpeningRecord.objects.filter(section_code=section_code.strip()[:MAX_SECTION_CODE]).first()
+
+
+def section_disclosures(*, section_codes: list[str]) -> list[SectionDisclosure]:
+    """Freeze and opening record of each section, in the order given (two queries)."""
+    codes = [str(code) for code in section_codes]
+    freezes = {f.section_code: f for f in BidFreeze.objects.filter(section_code__in=codes)}
+    records = {r.section_code: r for r in OpeningRecord.objects.filter(section_code__in=codes)}
+    return [SectionDisclosure(code, freezes.get(code), records.get(code)) for code in codes]
+
+
+def section_notices(*, section_code: str) -> list[Notice]:
+    """The published notices that name the section, in order of publication."""
+    code = section_code.strip()[:MAX_SECTION_CODE]
+    # A text match on the stored JSON narrows the rows on every database (JSON containment is
+    # PostgreSQL-only); the exact membership test below decides.
+    candidates = Notice.objects.filter(section_codes__icontains=code)
+    return sorted((n for n in candidates if code in n.section_codes), key=lambda n: (n.published_at, str(n.notice_id)))
+
+
+# Inclusion proofs ------------------------------------------------------------------------------
+
+MAX_PROOF_CHARS = 100_000
+MAX_RECEIPT_CHARS = 20_000
+# A path longer than this would prove a leaf of a tree with more than 2**64 leaves.
+MAX_PATH = 64
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True)
+class ProofCheck:
+    """The result of checking a bidder's inclusion proof against the published freeze.
+
+    ``included``: the audit path leads from the receipt to the published root for a tree of the
+    published size. ``problems`` lists what does not match (stable codes): ``not_included``,
+    ``tree_size_differs`` (the proof is for a tree of another size than the one published),
+    ``root_differs`` (the proof names another root than the one published).
+    """
+
+    section_code: str
+    freeze: BidFreeze
+    receipt_body: str
+    index: int
+    tree_size: int
+    claimed_root: str
+    included: bool
+    problems: tuple[str, ...]
+
+    @property
+    def matches(self) -> bool:
+        return not self.problems
+
+
+def _proof_invalid(message: str, field: str) -> InvalidInput:
+    return InvalidInput(message, code="disclosure_proof_invalid", detail={"field": field})
+
+
+def _proof_int(value: Any, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _proof_invalid(f"证明中的 {field} 应为非负整数", field)
+    return value
+
+
+def _proof_section(receipt: dict[str, Any], proof: dict[str, Any], body: str) -> str:
+    # The section signed into the receipt decides; the unsigned fields beside it are a fallback
+    # for a receipt body that is not JSON (whose proof then fails anyway).
+    try:
+        signed = json.loads(body)
+    except json.JSONDecodeError:
+        signed = None
+    candidates = [
+        signed.get("section") if isinstance(signed, dict) else None,
+        receipt.get("section"),
+        proof.get("freeze", {}).get("section") if isinstance(proof.get("freeze"), dict) else None,
+    ]
+    for candidate in candidates:
+        if isinstance(candidate, str) and 0 < len(candidate) <= MAX_SECTION_CODE:
+            return candidate
+    raise _proof_invalid("证明中没有标段编号", "receipt.section")
+
+
+def inclusion_proof_check(*, proof: str | dict[str, Any]) -> ProofCheck:
+    """Check an inclusion proof (what ``GET /trading/api/bidding/receipts/{id}/proof`` returns)
+    against the freeze published on this platform.
+
+    Only the receipt's body, its leaf index and the audit path are taken from the proof; the
+    root and the tree size are the published ones. ``InvalidInput`` for a proof that is not of
+    that shape; ``NotFound`` when no freeze of its section has been published here.
+    """
+    if isinstance(proof, str):
+        if len(proof) > MAX_PROOF_CHARS:
+            raise _proof_invalid(f"证明不能超过{MAX_PROOF_CHARS}个字符", "proof")
+        try:
+            parsed = json.loads(proof)
+        except json.JSONDecodeError:
+            raise _proof_invalid("证明不是有效的 JSON", "proof") from None
+    else:
+        parsed = proof
+    if not isinstance(parsed, dict):
+        raise _proof_invalid("证明应为 JSON 对象", "proof")
+    receipt = parsed.get("receipt")
+    if not isinstance(receipt, dict) or not isinstance(receipt.get("body"), str) or not receipt["body"]:
+        raise _proof_invalid("证明中缺少回执内容", "receipt.body")
+    body: str = receipt["body"]
+    if len(body) > MAX_RECEIPT_CHARS:
+        raise _proof_invalid("回执内容过长", "receipt.body")
+    index = _proof_int(parsed.get("index"), "index")
+    tree_size = _proof_int(parsed.get("tree_size"), "tree_size")
+    path = parsed.get("path")
+    if not isinstance(path, list) or len(path) > MAX_PATH:
+        raise _proof_invalid("证明中的路径应为哈希列表", "path")
+    if not all(isinstance(p, str) and _HEX64.match(p.lower()) for p in path):
+        raise _proof_invalid("路径中的每个哈希应为64位十六进制", "path")
+    claimed_root = parsed.get("root")
+    claimed_root = claimed_root.lower() if isinstance(claimed_root, str) else ""
+    section_code = _proof_section(receipt, parsed, body)
+    freeze = bid_freeze_get(section_code=section_code)
+    if freeze is None:
+        raise NotFound(
+            "本平台尚未公布该标段封存的默克尔根",
+            code="disclosure_freeze_not_found",
+            detail={"section": section_code},
+        )
+    included = merkle_inclusion_verify(
+        leaf=body.encode("utf-8"),
+        index=index,
+        tree_size=freeze.leaf_count,
+        proof=[bytes.fromhex(p) for p in path],
+        root=bytes.fromhex(freeze.root),
+        # The trading platform builds freezes with the international suite (bidding.services.bids_freeze).
+        suite=suite_get("intl"),
+    )
+    problems = [
+        *([] if included else ["not_included"]),
+        *([] if tree_size == freeze.leaf_count else ["tree_size_differs"]),
+        *([] if claimed_root in ("", freeze.root) else ["root_differs"]),
+    ]
+    return ProofCheck(
+        section_code=section_code,
+        freeze=freeze,
+        receipt_body=body,
+        index=index,
+        tree_size=tree_size,
+        claimed_root=claimed_root,
+        included=included,
+        problems=tuple(problems),
+    )

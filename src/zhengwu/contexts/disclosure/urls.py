@@ -9,4 +9,6 @@ urlpatterns = [
     path("subjects/", views.subjects, name="subjects"),
     path("notices/", views.notices, name="notices"),
     path("notices/<str:notice_id>/", views.notice_detail, name="notice_detail"),
+    path("sections/<str:section_code>/", views.section_detail, name="section_detail"),
+    path("inclusion-proof/", views.inclusion_proof, name="inclusion_proof"),
 ]

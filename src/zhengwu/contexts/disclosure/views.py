@@ -11,11 +11,16 @@ from django.shortcuts import render
 from django.utils.timezone import localtime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
 
+from zhengwu.contexts.disclosure.models import OpeningRecord
 from zhengwu.contexts.disclosure.selectors import (
     MARKET_ROLES,
     NOTICE_KINDS,
     TRADE_TYPES,
+    ProofCheck,
+    bid_freeze_get,
+    inclusion_proof_check,
     market_subject_page,
     market_subject_search,
     notice_amended_by,
@@ -24,6 +29,9 @@ from zhengwu.contexts.disclosure.selectors import (
     notice_latest,
     notice_page,
     notice_search,
+    opening_record_get,
+    section_disclosures,
+    section_notices,
 )
 from zhengwu.kernel.clock import CHINA_TZ
 from zhengwu.kernel.errors import InvalidInput, NotFound
@@ -241,5 +249,140 @@ def notice_detail(request: HttpRequest, notice_id: str) -> HttpResponse:
         # The notices this one amends (oldest first); empty for an original notice.
         "chain": chain[:-1],
         "amended_by": notice_amended_by(notice=notice),
+        # Only sections whose freeze or opening record has arrived: nothing of an opening is
+        # shown before the trading platform has published it.
+        "sections": [s for s in section_disclosures(section_codes=notice.section_codes) if s.freeze or s.record],
     }
     return render(request, "disclosure/notice_detail.html", context)
+
+
+# Sections: the freeze of their bids and their opening record -----------------------------------
+
+OUTCOME_LABELS = {
+    "opened": _("Decrypted and read out"),
+    "revoked": _("Deemed revoked"),
+    "withdrawn": _("Deemed withdrawn"),
+    "pending": _("Not decided"),
+}
+FAILURE_CAUSE_LABELS = {
+    "bidder_share_missing": _("The bidder did not decrypt its bid within the time allowed"),
+    "bidder_share_invalid": _("The key the bidder handed in does not decrypt its bid"),
+    "bid_content_invalid": _("The bid's content does not match what the bidder signed"),
+    "custody_incomplete": _("The opening key's custodians did not release their shares in time"),
+    "storage_mismatch": _("The stored file is not the one on the receipt"),
+}
+# The read-out fields with a column of their own; any other field is listed under "Other".
+READOUT_COLUMNS = ("price_fen", "duration_days", "quality", "key_personnel")
+READOUT_OTHER_LABELS = {
+    "delivery_days": _("Delivery (calendar days)"),
+    "discount_rate": _("Discount rate"),
+}
+
+
+def _readout_text(value: Any) -> str:
+    if isinstance(value, list):
+        return "、".join(str(item) for item in value)
+    return "" if value is None else str(value)
+
+
+def opening_record_rows(record: OpeningRecord) -> dict[str, Any]:
+    """The opening record as the page shows it: bids in opening order with their read-out,
+    objections with replies, and the times of the ceremony."""
+    content = record.record
+    bids = []
+    for bid in sorted(content.get("bids", []), key=lambda b: b.get("position", 0)):
+        readout = bid.get("readout") if isinstance(bid.get("readout"), dict) else None
+        price = readout.get("price_fen") if readout else None
+        cause = bid.get("failure_cause") or ""
+        bids.append(
+            {
+                "position": int(bid.get("position", 0)) + 1,
+                "bidder": bid.get("bidder", ""),
+                "bidder_uscc": bid.get("bidder_uscc", ""),
+                "envelope": bid.get("envelope", ""),
+                "digest": bid.get("digest", ""),
+                "outcome": bid.get("outcome", ""),
+                "outcome_label": OUTCOME_LABELS.get(bid.get("outcome", ""), bid.get("outcome", "")),
+                "cause_label": FAILURE_CAUSE_LABELS.get(cause, cause),
+                "read_out": readout is not None,
+                "price": money_format(price) if isinstance(price, int) and not isinstance(price, bool) else "",
+                "duration": _readout_text(readout.get("duration_days")) if readout else "",
+                "quality": _readout_text(readout.get("quality")) if readout else "",
+                "personnel": _readout_text(readout.get("key_personnel")) if readout else "",
+                "other": [
+                    (READOUT_OTHER_LABELS.get(key, key), _readout_text(value))
+                    for key, value in sorted((readout or {}).items())
+                    if key not in READOUT_COLUMNS
+                ],
+            }
+        )
+    return {
+        "bids": bids,
+        "objections": [
+            {
+                "bidder": o.get("bidder", ""),
+                "text": o.get("text", ""),
+                "reply": o.get("reply", ""),
+                "filed_at": _instant_or_none(o.get("filed_at")),
+            }
+            for o in content.get("objections", [])
+            if isinstance(o, dict)
+        ],
+        "started_at": _instant_or_none(content.get("started_at")),
+        "readout_at": _instant_or_none(content.get("readout_at")),
+        "host": content.get("host", ""),
+    }
+
+
+def _instant_or_none(value: Any) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def section_detail(request: HttpRequest, section_code: str) -> HttpResponse:
+    """One section's bids: the freeze published at the deadline and, once the trading platform
+    has published it, the signed opening record (开标记录)."""
+    freeze = bid_freeze_get(section_code=section_code)
+    record = opening_record_get(section_code=section_code)
+    notices = section_notices(section_code=section_code)
+    if freeze is None and record is None and not notices:
+        raise Http404(section_code)
+    context = {
+        "section_code": section_code,
+        "notices": notices,
+        "freeze": freeze,
+        "record": record,
+        "opening": opening_record_rows(record) if record is not None else None,
+        "root_matches": record is not None and freeze is not None and record.freeze_root == freeze.root,
+    }
+    return render(request, "disclosure/section.html", context)
+
+
+PROBLEM_LABELS = {
+    "not_included": _("The audit path does not lead from this receipt to the published root."),
+    "tree_size_differs": _("The proof is for a different number of bids than the published freeze."),
+    "root_differs": _("The proof names a different root than the one published here."),
+}
+
+
+@require_http_methods(["GET", "POST"])
+def inclusion_proof(request: HttpRequest) -> HttpResponse:
+    """Check a bidder's inclusion proof (pasted JSON) against the freeze published on this platform."""
+    text = request.POST.get("proof", "") if request.method == "POST" else ""
+    result: ProofCheck | None = None
+    error = ""
+    status = 200
+    if request.method == "POST":
+        try:
+            result = inclusion_proof_check(proof=text)
+        except (InvalidInput, NotFound) as exc:
+            error, status = exc.message, exc.http_status
+    context = {
+        "proof": text,
+        "result": result,
+        "problems": [PROBLEM_LABELS.get(p, p) for p in result.problems] if result else [],
+        "error": error,
+    }
+    return render(request, "disclosure/inclusion_proof.html", context, status=status)

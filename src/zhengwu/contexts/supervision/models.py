@@ -144,3 +144,33 @@ class FrozenBids(models.Model):
 
     def __str__(self) -> str:
         return f"{self.section_code} {self.root[:16]}"
+
+
+class OpeningRecord(models.Model):
+    """A section's signed opening record (开标记录, ``bidding.opening.recorded``), as received.
+
+    ``body`` is the record exactly as the trading platform signed it, so a regulator can verify
+    ``signature`` again; ``record`` is the same content parsed, and the counts summarise it.
+    """
+
+    section_code = models.CharField("标段编号", max_length=100, unique=True)
+    project_code = models.CharField("项目编号", max_length=100, db_index=True)
+    body = models.TextField("开标记录（签名内容）")
+    record = models.JSONField("开标记录")
+    signature = models.CharField("签名", max_length=100)
+    key_id = models.CharField("签名公钥标识", max_length=16)
+    digest = models.CharField("摘要", max_length=64)
+    freeze_root = models.CharField("默克尔根", max_length=64, blank=True)
+    recorded_at = models.DateTimeField("开标记录时间")
+    bid_count = models.PositiveIntegerField("投标文件数")
+    opened_count = models.PositiveIntegerField("已解密")
+    revoked_count = models.PositiveIntegerField("视为撤销")
+    withdrawn_count = models.PositiveIntegerField("视为撤回")
+    objection_count = models.PositiveIntegerField("异议数")
+    received_at = models.DateTimeField("接收时间")
+
+    class Meta:
+        ordering = ("-recorded_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.section_code} {self.digest[:16]}"

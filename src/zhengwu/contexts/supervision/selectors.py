@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 
 from zhengwu.contexts.supervision.models import (
     FrozenBids,
     HeldShare,
+    OpeningRecord,
     RegisteredSubject,
     SectionStatusHistory,
     WatchedNotice,
@@ -208,3 +210,62 @@ def held_share_get(*, pk: int) -> HeldShare:
     if share is None:
         raise NotFound("密钥分片不存在", code="held_share_not_found")
     return share
+
+
+# Freezes and opening records ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpeningSection:
+    """A section's freeze and opening record as received (either may be missing), with the
+    followed section they belong to when its status changes have arrived too."""
+
+    section_code: str
+    freeze: FrozenBids | None
+    record: OpeningRecord | None
+    section: WatchedSection | None
+
+
+def _opening_sections(codes: list[str]) -> list[OpeningSection]:
+    freezes = {f.section_code: f for f in FrozenBids.objects.filter(section_code__in=codes)}
+    records = {r.section_code: r for r in OpeningRecord.objects.filter(section_code__in=codes)}
+    sections = {s.section_code: s for s in WatchedSection.objects.filter(section_code__in=codes)}
+    return [OpeningSection(c, freezes.get(c), records.get(c), sections.get(c)) for c in codes]
+
+
+def opening_section_page(*, page: int = 1, size: int = 50) -> Page[OpeningSection]:
+    """Sections whose bids were frozen, latest freeze first, each with its opening record once received.
+
+    The freeze comes first in each section's stream of events, so a record always finds its
+    section here; one that does not is listed by ``opening_records_unfrozen``.
+    """
+    if not 1 <= page <= MAX_PAGE:
+        raise InvalidInput(
+            f"页码应在1到{MAX_PAGE}之间", code="supervision_page_invalid", detail={"page": page, "max": MAX_PAGE}
+        )
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise InvalidInput(
+            f"每页条数应在1到{MAX_PAGE_SIZE}之间", code="supervision_size_invalid", detail={"size": size}
+        )
+    codes: Page[str] = page_take(
+        FrozenBids.objects.order_by("-frozen_at", "-id").values_list("section_code", flat=True), page=page, size=size
+    )
+    return Page(items=_opening_sections(list(codes.items)), total=codes.total, page=codes.page, size=codes.size)
+
+
+def opening_records_unfrozen() -> list[OpeningRecord]:
+    """Opening records of sections whose freeze never arrived: an anomaly worth a regulator's look."""
+    frozen = FrozenBids.objects.values("section_code")
+    return list(OpeningRecord.objects.exclude(section_code__in=frozen).order_by("-recorded_at", "-id"))
+
+
+def opening_section_get(*, section_code: str) -> OpeningSection:
+    """One section's freeze and opening record; ``NotFound`` if neither has been received."""
+    found = _opening_sections([section_code[:100]])[0]
+    if found.freeze is None and found.record is None:
+        raise NotFound(
+            "该标段没有封存或开标记录",
+            code="supervision_opening_not_found",
+            detail={"section_code": section_code[:100]},
+        )
+    return found

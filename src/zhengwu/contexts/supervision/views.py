@@ -15,11 +15,15 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from zhengwu.contexts.identity.selectors import actor_for
+from zhengwu.contexts.supervision.models import OpeningRecord
 from zhengwu.contexts.supervision.selectors import (
     SECTION_STATUSES,
     held_share_get,
     held_shares,
     notices_for_sections,
+    opening_records_unfrozen,
+    opening_section_get,
+    opening_section_page,
     registered_subject_list,
     section_get,
     section_history,
@@ -31,6 +35,7 @@ from zhengwu.contexts.supervision.services import held_share_release
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import CHINA_TZ
 from zhengwu.kernel.errors import InvalidInput, NotAuthenticated, NotFound, ZhengwuError
+from zhengwu.kernel.money import money_format
 from zhengwu.platform.web.access import login_url_for, roles_required
 from zhengwu.platform.web.exports import xlsx_response
 
@@ -249,3 +254,120 @@ def custody_release(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, gettext("The share was released to the trading platform."))
     return HttpResponseRedirect(reverse("supervision:supervision:custody"))
+
+
+# Freezes and opening records ------------------------------------------------------------------
+
+OPENINGS_PAGE_SIZE = 50
+OUTCOME_LABELS = {
+    "opened": _("Decrypted and read out"),
+    "revoked": _("Deemed revoked"),
+    "withdrawn": _("Deemed withdrawn"),
+    "pending": _("Not decided"),
+}
+FAILURE_CAUSE_LABELS = {
+    "bidder_share_missing": _("The bidder did not decrypt its bid within the time allowed"),
+    "bidder_share_invalid": _("The key the bidder handed in does not decrypt its bid"),
+    "bid_content_invalid": _("The bid's content does not match what the bidder signed"),
+    "custody_incomplete": _("The opening key's custodians did not release their shares in time"),
+    "storage_mismatch": _("The stored file is not the one on the receipt"),
+}
+READOUT_COLUMNS = ("price_fen", "duration_days", "quality", "key_personnel")
+
+
+def _readout_text(value: Any) -> str:
+    if isinstance(value, list):
+        return "、".join(str(item) for item in value)
+    return "" if value is None else str(value)
+
+
+def _instant_or_none(value: Any) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _record_rows(record: OpeningRecord) -> dict[str, Any]:
+    content = record.record
+    bids = []
+    for bid in sorted(content.get("bids", []), key=lambda b: b.get("position", 0)):
+        readout = bid.get("readout") if isinstance(bid.get("readout"), dict) else None
+        price = readout.get("price_fen") if readout else None
+        cause = bid.get("failure_cause") or ""
+        bids.append(
+            {
+                "position": int(bid.get("position", 0)) + 1,
+                "bidder": bid.get("bidder", ""),
+                "bidder_uscc": bid.get("bidder_uscc", ""),
+                "envelope": bid.get("envelope", ""),
+                "digest": bid.get("digest", ""),
+                "outcome": bid.get("outcome", ""),
+                "outcome_label": OUTCOME_LABELS.get(bid.get("outcome", ""), bid.get("outcome", "")),
+                "cause": cause,
+                "cause_label": FAILURE_CAUSE_LABELS.get(cause, cause),
+                "price": money_format(price) if isinstance(price, int) and not isinstance(price, bool) else "",
+                "duration": _readout_text(readout.get("duration_days")) if readout else "",
+                "quality": _readout_text(readout.get("quality")) if readout else "",
+                "personnel": _readout_text(readout.get("key_personnel")) if readout else "",
+                "other": [
+                    (key, _readout_text(value))
+                    for key, value in sorted((readout or {}).items())
+                    if key not in READOUT_COLUMNS
+                ],
+            }
+        )
+    return {
+        "bids": bids,
+        "objections": [
+            {
+                "bidder": o.get("bidder", ""),
+                "text": o.get("text", ""),
+                "reply": o.get("reply", ""),
+                "filed_at": _instant_or_none(o.get("filed_at")),
+            }
+            for o in content.get("objections", [])
+            if isinstance(o, dict)
+        ],
+        "started_at": _instant_or_none(content.get("started_at")),
+        "readout_at": _instant_or_none(content.get("readout_at")),
+        "host": content.get("host", ""),
+    }
+
+
+@roles_required(*TRADE_ROLES)
+def openings(request: HttpRequest) -> HttpResponse:
+    """Every section whose bids were frozen: the freeze and, once published, the opening record."""
+    actor = _trade_actor(request)
+    if isinstance(actor, HttpResponse):
+        return actor
+    page_text = request.GET.get("page", "1").strip()
+    page_number = int(page_text) if page_text.isdigit() and 0 < len(page_text) <= 5 else 1
+    page = opening_section_page(page=page_number, size=OPENINGS_PAGE_SIZE)
+    context = {
+        "page": page,
+        "unfrozen": opening_records_unfrozen(),
+        "previous_url": "?" + urlencode({"page": page.page - 1}) if page.has_previous else "",
+        "next_url": "?" + urlencode({"page": page.page + 1}) if page.has_next else "",
+    }
+    return render(request, "supervision/openings.html", context)
+
+
+@roles_required(*TRADE_ROLES)
+def opening_detail(request: HttpRequest, section_code: str) -> HttpResponse:
+    """One section's freeze and signed opening record, in full."""
+    actor = _trade_actor(request)
+    if isinstance(actor, HttpResponse):
+        return actor
+    try:
+        found = opening_section_get(section_code=section_code)
+    except NotFound:
+        raise Http404(section_code) from None
+    record, freeze = found.record, found.freeze
+    context = {
+        "found": found,
+        "opening": _record_rows(record) if record is not None else None,
+        "root_matches": record is not None and freeze is not None and record.freeze_root == freeze.root,
+        "status_label": _status_label(found.section.status) if found.section is not None else "",
+    }
+    return render(request, "supervision/opening_detail.html", context)
