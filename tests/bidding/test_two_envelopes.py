@@ -234,3 +234,25 @@ def test_the_envelopes_are_chosen_in_the_notice_through_the_api(world: World) ->
     assert made.status_code == 201, made.content
     assert made.json()["envelopes"] == "two"
     assert Notice.objects.get(project=project).envelopes == "two"
+
+
+@pytest.mark.django_db
+def test_both_rounds_reach_the_public_and_supervision_platforms(world: World, tmp_path: Path) -> None:
+    """Each round's record is published on its own: the public section page and API show both."""
+    test_a_two_envelope_tender_opens_prices_only_of_bidders_still_in_the_competition(world, tmp_path)
+    relay_run_once()
+    section = Section.objects.get()
+    from zhengwu.contexts.disclosure.models import OpeningRecord as PublicRecord
+    from zhengwu.contexts.supervision.models import OpeningRecord as SupervisedRecord
+
+    assert sorted(PublicRecord.objects.filter(section_code=section.code).values_list("round", flat=True)) == [1, 2]
+    assert sorted(SupervisedRecord.objects.filter(section_code=section.code).values_list("round", flat=True)) == [1, 2]
+    from django.test import Client
+
+    page = Client().get(f"/sections/{section.code}/").content.decode()
+    assert page.count('data-testid="opening-record"') == 2
+    assert f"{PRICES['bidder1'] / 100:,.2f}" in page
+    assert f"{PRICES['bidder4'] / 100:,.2f}" not in page
+    first = Client().get(f"/api/disclosure/sections/{section.code}/opening-record?round=1").json()
+    latest = Client().get(f"/api/disclosure/sections/{section.code}/opening-record").json()
+    assert (first["round"], latest["round"]) == (1, 2)

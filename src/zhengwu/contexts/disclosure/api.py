@@ -100,6 +100,7 @@ class FreezeOut(Schema):
 
 class OpeningRecordOut(Schema):
     section: str
+    round: int
     project_code: str
     recorded_at: dt.datetime
     bid_count: int
@@ -146,6 +147,7 @@ def _freeze_out(freeze: BidFreeze) -> FreezeOut:
 def _opening_record_out(record: OpeningRecord) -> OpeningRecordOut:
     return OpeningRecordOut(
         section=record.section_code,
+        round=record.round,
         project_code=record.project_code,
         recorded_at=record.recorded_at,
         bid_count=record.bid_count,
@@ -236,9 +238,10 @@ def router_build(*, platform: str) -> Router | None:
     @router.get(
         "/sections/{code}/opening-record", response=OpeningRecordOut, auth=None, summary="A section's opening record"
     )
-    def opening_record(request: HttpRequest, code: str) -> OpeningRecordOut:
-        """The section's signed opening record (开标记录), once published."""
-        found = opening_record_get(section_code=code)
+    def opening_record(request: HttpRequest, code: str, round: int | None = None) -> OpeningRecordOut:
+        """The section's signed opening record (开标记录), once published: of ``round`` (a two-envelope
+        tender has two), else the latest."""
+        found = opening_record_get(section_code=code, round=round)
         if found is None:
             raise NotFound(
                 "该标段的开标记录尚未公布", code="disclosure_opening_record_not_found", detail={"section": code[:100]}

@@ -253,16 +253,25 @@ def bid_freeze_get(*, section_code: str) -> BidFreeze | None:
     return BidFreeze.objects.filter(section_code=section_code.strip()[:MAX_SECTION_CODE]).first()
 
 
-def opening_record_get(*, section_code: str) -> OpeningRecord | None:
-    """The section's published opening record, or None before it has arrived."""
-    return OpeningRecord.objects.filter(section_code=section_code.strip()[:MAX_SECTION_CODE]).first()
+def opening_record_get(*, section_code: str, round: int | None = None) -> OpeningRecord | None:
+    """The section's published opening record (of ``round``, else the latest), or None before it has arrived."""
+    found = OpeningRecord.objects.filter(section_code=section_code.strip()[:MAX_SECTION_CODE])
+    if round is not None:
+        found = found.filter(round=round)
+    return found.order_by("-round").first()
+
+
+def opening_records_get(*, section_code: str) -> list[OpeningRecord]:
+    """Every published opening record of the section, by round (two for a two-envelope tender)."""
+    return list(OpeningRecord.objects.filter(section_code=section_code.strip()[:MAX_SECTION_CODE]).order_by("round"))
 
 
 def section_disclosures(*, section_codes: list[str]) -> list[SectionDisclosure]:
     """Freeze and opening record of each section, in the order given (two queries)."""
     codes = [str(code) for code in section_codes]
     freezes = {f.section_code: f for f in BidFreeze.objects.filter(section_code__in=codes)}
-    records = {r.section_code: r for r in OpeningRecord.objects.filter(section_code__in=codes)}
+    # The latest round of each section (ordered so that it wins in the dict).
+    records = {r.section_code: r for r in OpeningRecord.objects.filter(section_code__in=codes).order_by("round")}
     return [SectionDisclosure(code, freezes.get(code), records.get(code)) for code in codes]
 
 

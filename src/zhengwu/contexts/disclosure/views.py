@@ -29,7 +29,7 @@ from zhengwu.contexts.disclosure.selectors import (
     notice_latest,
     notice_page,
     notice_search,
-    opening_record_get,
+    opening_records_get,
     section_disclosures,
     section_notices,
 )
@@ -331,6 +331,7 @@ def opening_record_rows(record: OpeningRecord) -> dict[str, Any]:
         "started_at": _instant_or_none(content.get("started_at")),
         "readout_at": _instant_or_none(content.get("readout_at")),
         "host": content.get("host", ""),
+        "envelopes": [str(e) for e in content.get("envelopes", []) if isinstance(e, str)],
     }
 
 
@@ -345,17 +346,19 @@ def section_detail(request: HttpRequest, section_code: str) -> HttpResponse:
     """One section's bids: the freeze published at the deadline and, once the trading platform
     has published it, the signed opening record (开标记录)."""
     freeze = bid_freeze_get(section_code=section_code)
-    record = opening_record_get(section_code=section_code)
+    records = opening_records_get(section_code=section_code)
     notices = section_notices(section_code=section_code)
-    if freeze is None and record is None and not notices:
+    if freeze is None and not records and not notices:
         raise Http404(section_code)
     context = {
         "section_code": section_code,
         "notices": notices,
         "freeze": freeze,
-        "record": record,
-        "opening": opening_record_rows(record) if record is not None else None,
-        "root_matches": record is not None and freeze is not None and record.freeze_root == freeze.root,
+        # One record per opening round: a two-envelope tender publishes two.
+        "openings": [
+            (record, opening_record_rows(record), freeze is not None and record.freeze_root == freeze.root)
+            for record in records
+        ],
     }
     return render(request, "disclosure/section.html", context)
 

@@ -279,7 +279,10 @@ def opening_recorded(payload: dict[str, Any], envelope: Envelope) -> None:
     bids, objections = record.get("bids"), record.get("objections")
     if not isinstance(bids, list) or not all(isinstance(b, dict) for b in bids) or not isinstance(objections, list):
         raise ValueError(f"{what}: the record's bids or objections are malformed")
-    existing = OpeningRecord.objects.filter(section_code=event.section_code).first()
+    opening_round = record.get("round", 1)
+    if isinstance(opening_round, bool) or not isinstance(opening_round, int) or opening_round < 1:
+        raise ValueError(f"{what}: the record's round is malformed")
+    existing = OpeningRecord.objects.filter(section_code=event.section_code, round=opening_round).first()
     if existing is not None:
         if existing.body != event.record:
             logger.warning(
@@ -297,6 +300,7 @@ def opening_recorded(payload: dict[str, Any], envelope: Envelope) -> None:
         [
             OpeningRecord(
                 section_code=event.section_code,
+                round=opening_round,
                 project_code=event.project_code,
                 body=event.record,
                 record=record,

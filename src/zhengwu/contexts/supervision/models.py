@@ -153,7 +153,9 @@ class OpeningRecord(models.Model):
     ``signature`` again; ``record`` is the same content parsed, and the counts summarise it.
     """
 
-    section_code = models.CharField("标段编号", max_length=100, unique=True)
+    section_code = models.CharField("标段编号", max_length=100)
+    # A two-envelope tender has two openings (technical, then commercial), each with its record.
+    round = models.PositiveSmallIntegerField("开标轮次", default=1)
     project_code = models.CharField("项目编号", max_length=100, db_index=True)
     body = models.TextField("开标记录（签名内容）")
     record = models.JSONField("开标记录")
@@ -171,6 +173,9 @@ class OpeningRecord(models.Model):
 
     class Meta:
         ordering = ("-recorded_at", "-id")
+        constraints = (
+            models.UniqueConstraint(fields=("section_code", "round"), name="supervision_opening_record_round_once"),
+        )
 
     def __str__(self) -> str:
         return f"{self.section_code} {self.digest[:16]}"

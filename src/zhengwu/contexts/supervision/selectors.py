@@ -228,7 +228,8 @@ class OpeningSection:
 
 def _opening_sections(codes: list[str]) -> list[OpeningSection]:
     freezes = {f.section_code: f for f in FrozenBids.objects.filter(section_code__in=codes)}
-    records = {r.section_code: r for r in OpeningRecord.objects.filter(section_code__in=codes)}
+    # The latest round of each section (ordered so that it wins in the dict).
+    records = {r.section_code: r for r in OpeningRecord.objects.filter(section_code__in=codes).order_by("round")}
     sections = {s.section_code: s for s in WatchedSection.objects.filter(section_code__in=codes)}
     return [OpeningSection(c, freezes.get(c), records.get(c), sections.get(c)) for c in codes]
 
@@ -269,3 +270,15 @@ def opening_section_get(*, section_code: str) -> OpeningSection:
             detail={"section_code": section_code[:100]},
         )
     return found
+
+
+def opening_record_rounds(*, section_code: str) -> list[int]:
+    """The rounds whose opening record arrived (two for a two-envelope tender)."""
+    return list(
+        OpeningRecord.objects.filter(section_code=section_code[:100]).order_by("round").values_list("round", flat=True)
+    )
+
+
+def opening_record_of_round(*, section_code: str, round: int) -> OpeningRecord | None:
+    """The section's opening record of one round, or None."""
+    return OpeningRecord.objects.filter(section_code=section_code[:100], round=round).first()

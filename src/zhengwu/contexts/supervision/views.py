@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
@@ -21,6 +22,8 @@ from zhengwu.contexts.supervision.selectors import (
     held_share_get,
     held_shares,
     notices_for_sections,
+    opening_record_of_round,
+    opening_record_rounds,
     opening_records_unfrozen,
     opening_section_get,
     opening_section_page,
@@ -364,8 +367,15 @@ def opening_detail(request: HttpRequest, section_code: str) -> HttpResponse:
     except NotFound:
         raise Http404(section_code) from None
     record, freeze = found.record, found.freeze
+    if request.GET.get("round", "").isdigit():
+        chosen = opening_record_of_round(section_code=section_code, round=int(request.GET["round"]))
+        if chosen is None:
+            raise Http404(section_code)
+        record = chosen
+        found = dataclasses.replace(found, record=chosen)
     context = {
         "found": found,
+        "rounds": opening_record_rounds(section_code=section_code),
         "opening": _record_rows(record) if record is not None else None,
         "root_matches": record is not None and freeze is not None and record.freeze_root == freeze.root,
         "status_label": _status_label(found.section.status) if found.section is not None else "",
