@@ -159,6 +159,11 @@ def test_a_two_envelope_tender_opens_prices_only_of_bidders_still_in_the_competi
         opening=first, envelope="technical", mnemonic=_agency_words(world, agency_key, keys["technical"]), by=agency
     )
     _release(world, "technical")
+    # Supervision keeps the commercial share until the technical opening's record has reached it.
+    with pytest.raises(Conflict) as waiting:
+        held_share_release(held=HeldShare.objects.get(envelope="commercial"), by=world["regulator"])
+    assert waiting.value.code == "earlier_round_not_recorded"
+    assert HeldShare.objects.get(envelope="commercial").released_at is None
     for name in ("bidder1", "bidder2", "bidder3"):
         ceremony.bidder_share_submit(
             opening=first, share=_half(bidders[name], sealed[name, "technical"]), by=world[name]

@@ -202,3 +202,17 @@ def opening_key_recover(*, mnemonics: Sequence[str], public_raw: bytes) -> bytes
     if len(private) != 32 or AgreementKey.from_raw(private).public_raw != public_raw:
         raise _error("custody_key_mismatch", "恢复出的开标密钥与公布的公钥不符")
     return private
+
+
+# The order a section's envelopes are opened in, one round each — and so the order in which the
+# shares of their keys may be released: a two-envelope (双信封) tender opens its technical
+# envelopes first; the commercial (price) envelopes of the bidders still in the competition after
+# the technical evaluation are opened at a second opening, so no price of a bidder rejected on
+# technical grounds is ever read out.
+ENVELOPE_ORDER: tuple[str, ...] = ("single", "technical", "commercial")
+
+
+def opening_rounds(*, envelopes: list[str] | tuple[str, ...]) -> list[str]:
+    """The envelopes of a section in the order of their opening rounds (one envelope per round)."""
+    known = [e for e in ENVELOPE_ORDER if e in envelopes]
+    return known + sorted(set(envelopes) - set(ENVELOPE_ORDER))

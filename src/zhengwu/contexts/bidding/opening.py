@@ -34,7 +34,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from zhengwu.contexts.bidding import rules
-from zhengwu.contexts.bidding.custody import opening_key_recover, share_check
+from zhengwu.contexts.bidding.custody import opening_key_recover, opening_rounds, share_check
 from zhengwu.contexts.bidding.events import OpeningRecorded
 from zhengwu.contexts.bidding.models import (
     Bid,
@@ -109,7 +109,7 @@ def opening_start(*, section: Any, by: Actor) -> Opening:
     if blocked == "bids_not_frozen":
         raise Conflict("投标文件尚未封存公布，不能开标", code=blocked)
     assert freeze is not None
-    rounds = rules.opening_rounds(
+    rounds = opening_rounds(
         envelopes=list(OpeningKey.objects.filter(section_uuid=fresh.uuid).values_list("envelope", flat=True))
     )
     with transaction.atomic():

@@ -126,16 +126,3 @@ def opening_may_start(*, now: dt.datetime, opening_at: dt.datetime, frozen: bool
     if not frozen:
         return "bids_not_frozen"
     return None
-
-
-# The order a section's envelopes are opened in, one round each: a two-envelope (双信封) tender
-# opens its technical envelopes first; the commercial (price) envelopes of the bidders still in
-# the competition after the technical evaluation are opened at a second opening, so no price of
-# a bidder rejected on technical grounds is ever read out.
-ENVELOPE_ORDER: tuple[str, ...] = ("single", "technical", "commercial")
-
-
-def opening_rounds(*, envelopes: list[str] | tuple[str, ...]) -> list[str]:
-    """The envelopes of a section in the order of their opening rounds (one envelope per round)."""
-    known = [e for e in ENVELOPE_ORDER if e in envelopes]
-    return known + sorted(set(envelopes) - set(ENVELOPE_ORDER))

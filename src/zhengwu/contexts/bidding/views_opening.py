@@ -27,6 +27,7 @@ from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from zhengwu.contexts.bidding import opening, rules, selectors
+from zhengwu.contexts.bidding.custody import opening_rounds
 from zhengwu.contexts.bidding.models import Opening, OpeningEntry, OpeningKey
 from zhengwu.contexts.identity.selectors import actor_for
 from zhengwu.contexts.tendering import selectors as tendering_selectors
@@ -170,7 +171,7 @@ def _context(request: HttpRequest, actor: Actor, section: Any, **extra: Any) -> 
         if share.released_at is None and (found is None or share.opening_key.envelope in found.envelopes)
     ]
     opening_at = section.opening_at or section.bid_deadline
-    rounds = rules.opening_rounds(envelopes=[k.envelope for k in keys])
+    rounds = opening_rounds(envelopes=[k.envelope for k in keys])
     rounds_left = len(rounds) - (view.opening.round if view is not None else 0)
     context: dict[str, Any] = {
         "section": section,

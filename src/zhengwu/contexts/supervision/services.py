@@ -12,10 +12,10 @@ import base64
 
 from django.db import transaction
 
-from zhengwu.contexts.bidding.custody import Custodian, CustodyShare, share_release
+from zhengwu.contexts.bidding.custody import Custodian, CustodyShare, opening_rounds, share_release
 from zhengwu.contexts.identity.roles import Role
 from zhengwu.contexts.supervision.events import CustodyShareReleased
-from zhengwu.contexts.supervision.models import FrozenBids, HeldShare
+from zhengwu.contexts.supervision.models import FrozenBids, HeldShare, OpeningRecord
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import clock_now
 from zhengwu.kernel.crypto import key_fingerprint
@@ -31,7 +31,9 @@ def held_share_release(*, held: HeldShare, by: Actor) -> HeldShare:
     """Decrypt the supervision platform's share with this deployable's custody key and send it to trading.
 
     Regulators only; refused before the section's freeze has been received (``bids_not_frozen``),
-    and a share is released once.
+    and a share is released once. In a two-envelope tender the commercial key's share waits for
+    the technical opening's record (``earlier_round_not_recorded``): until then no server holds
+    enough to open a price.
     """
     if not by.has_role(Role.REGULATOR):
         raise PermissionDenied("只有行政监督人员可以释放监督平台的密钥分片", code="regulator_required")
@@ -42,6 +44,19 @@ def held_share_release(*, held: HeldShare, by: Actor) -> HeldShare:
             raise Conflict("该密钥分片已释放", code="share_already_released")
         if not FrozenBids.objects.filter(section_code=locked.section_code).exists():
             raise Conflict("该标段的投标文件尚未封存公布，不能释放密钥分片", code="bids_not_frozen")
+        rounds = opening_rounds(
+            envelopes=list(
+                HeldShare.objects.filter(section_code=locked.section_code).values_list("envelope", flat=True)
+            )
+        )
+        earlier = rounds.index(locked.envelope) if locked.envelope in rounds else 0
+        recorded = OpeningRecord.objects.filter(section_code=locked.section_code, round__lte=earlier).count()
+        if recorded < earlier:
+            raise Conflict(
+                "前一轮开标记录尚未公布，不能释放本信封的密钥分片",
+                code="earlier_round_not_recorded",
+                detail={"envelope": locked.envelope, "round": earlier + 1},
+            )
         own = agreement_key_get()
         if key_fingerprint(own.public_raw) != locked.custodian_fingerprint:
             raise Conflict("本平台的保管密钥与该分片不符", code="custody_key_not_here")
