@@ -20,7 +20,7 @@ from tests.bidding.test_opening import DEADLINE, PRICES, Scene, _client, supervi
 
 # The five bidders' world of the opening tests (a fixture).
 from tests.bidding.test_opening import world as world
-from zhengwu.contexts.bidding.models import CustodyShare, Opening, OpeningEntry, OpeningObjection
+from zhengwu.contexts.bidding.models import Bid, CustodyShare, Opening, OpeningEntry, OpeningObjection
 from zhengwu.contexts.bidding.services import bids_freeze
 from zhengwu.contexts.tendering.models import Section
 from zhengwu.contexts.tendering.tests.factories import NOW, SYSTEM, World
@@ -58,6 +58,12 @@ def test_a_complete_opening_through_the_live_page(world: World, tmp_path: Path) 
     assert 'data-testid="opening-waiting"' in _text(agency, code)
     assert 'data-testid="opening-start"' not in _text(agency, code)
     assert "opening-waiting" in _text(regulator, code)
+    # Nothing on the page before the deadline names a bidder, not even for the host or a regulator.
+    names = set(Bid.objects.values_list("organisation_name", flat=True))
+    assert len(names) == 5
+    for client in (agency, regulator, _client("staff")):
+        shown = _text(client, code) + client.get(page + "live/").content.decode()
+        assert not any(name in shown for name in names)
     for name in ("bidder1", "bidder5", *OUTSIDERS):
         assert _client(name).get(page).status_code == 404
         assert _client(name).get(page + "live/").status_code == 404
