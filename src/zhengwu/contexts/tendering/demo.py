@@ -82,12 +82,14 @@ class DemoTender:
     sections: tuple[DemoSection, ...]
     notice_body: str
     bid_hour: tuple[int, int] = (9, 30)
+    envelopes: str = "single"  # "two": technical then commercial (双信封), as the tender documents say
 
 
 TENDERS = (
     DemoTender(
         name="昆明市呈贡区吴家营片区市政道路及配套管网工程",
         procedure=rules.Procedure.CONSTRUCTION_OPEN.value,
+        envelopes="two",
         by="agency",
         funding_source="财政资金及企业自筹",
         budget_yuan="86500000.00",
@@ -308,6 +310,7 @@ def _publish(spec: DemoTender, project: Project, sections: list[Section], *, by:
             doc_issue_end=timetable.get("doc_issue_end"),
             bid_deadline=timetable.get("bid_deadline"),
             activity_start=timetable.get("activity_start"),
+            envelopes=spec.envelopes,
         )
     else:
         # Drafted on an earlier run whose dates may no longer be lawful from now: redate it.

@@ -66,6 +66,13 @@ def test_the_demo_publishes_a_construction_tender_a_consultation_and_a_land_list
         ),
     }
     assert Notice.objects.filter(status="published").count() == 3
+    # The construction tender's documents ask for two envelopes (technical, then commercial).
+    envelopes = dict(Notice.objects.values_list("project__procedure", "envelopes"))
+    assert envelopes == {
+        "construction.open": "two",
+        "procurement.competitive_consultation": "single",
+        "land.listing": "single",
+    }
     assert DocumentObtain.objects.count() == 2
     assert Question.objects.count() == 1
     assert demo_load(platforms=["public"]) == []
