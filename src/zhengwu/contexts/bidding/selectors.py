@@ -25,6 +25,7 @@ from typing import Any
 
 from zhengwu.contexts.bidding.models import (
     Bid,
+    BidderKey,
     BidUpload,
     CustodianKey,
     CustodyShare,
@@ -376,3 +377,24 @@ def opening_attends(*, section: Any, by: Actor) -> bool:
         return False
     receipts = [r for r in (_uuid(x) for x in freeze.receipts) if r is not None]
     return Receipt.objects.filter(uuid__in=receipts, bid__organisation_id=organisation_id).exists()
+
+
+# --- for the bidder's pages (bidding/views.py) ----------------------------------------------------
+
+
+def bidder_key_own(*, by: Actor) -> BidderKey | None:
+    """The active key the caller's organisation registered (``zhengwu bid keygen``), if any."""
+    organisation_id = _own_organisation(by)
+    if organisation_id is None:
+        return None
+    return BidderKey.objects.filter(organisation_id=organisation_id, revoked_at__isnull=True).first()
+
+
+def receipt_own(*, uuid: Any, by: Actor) -> Receipt:
+    """One of the caller's organisation's receipts (its bid loaded, to download it); NotFound otherwise."""
+    organisation_id = _own_organisation(by)
+    key = _uuid(uuid)
+    found = Receipt.objects.select_related("bid").filter(uuid=key).first() if key is not None else None
+    if found is None or organisation_id is None or found.bid.organisation_id != organisation_id:
+        raise NotFound("回执不存在", code="receipt_not_found")
+    return found

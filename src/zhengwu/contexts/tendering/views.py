@@ -845,6 +845,8 @@ def _tender_context(request: HttpRequest, actor: Actor, section: Section, **boun
             for o in selectors.objections_for(section=section, by=actor)
         ],
         "is_bidder": actor.has_role(Role.BIDDER),
+        # Sealed-bid sections link to the bidding context's submission page.
+        "sealed_bids": bool(ruleset and ruleset.sealed_bids),
         "accepting": section.status == rules.SectionStatus.ACCEPTING_BIDS
         and section.bid_deadline is not None
         and clock_now() < section.bid_deadline,
