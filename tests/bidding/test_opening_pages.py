@@ -58,6 +58,9 @@ def test_a_complete_opening_through_the_live_page(world: World, tmp_path: Path) 
     assert 'data-testid="opening-waiting"' in _text(agency, code)
     assert 'data-testid="opening-start"' not in _text(agency, code)
     assert "opening-waiting" in _text(regulator, code)
+    # The host finds the page from its project.
+    project_page = agency.get(f"/trading/projects/{scene.section.project.code}/").content.decode()
+    assert f'href="/trading/sections/{code}/opening/" data-testid="opening-link"' in project_page
     # Nothing on the page before the deadline names a bidder, not even for the host or a regulator.
     names = set(Bid.objects.values_list("organisation_name", flat=True))
     assert len(names) == 5
