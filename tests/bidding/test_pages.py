@@ -221,7 +221,7 @@ def test_the_bid_page_shows_the_opening_keys_the_countdown_and_the_form_until_th
     assert f'data-deadline="{DEADLINE.isoformat()}"' in html
     assert f'data-now="{NOW.isoformat()}"' in html
     assert 'data-testid="countdown"' in html
-    assert "21 days 23:30:00" in html  # NOW → DEADLINE, also without JavaScript
+    assert "剩余 21 天 23:30:00" in html  # NOW → DEADLINE, also without JavaScript
     # Without a key the upload would be refused at the end: the form waits for the key.
     assert 'data-testid="upload-form"' not in html
     assert 'data-testid="upload-unavailable"' in html
