@@ -32,6 +32,7 @@ from zhengwu.contexts.bidding.services import (
 )
 from zhengwu.contexts.bidding.tool import keys_generate
 from zhengwu.contexts.bidding.tool import main as bid_main
+from zhengwu.contexts.disclosure.selectors import inclusion_proof_check
 from zhengwu.contexts.identity.selectors import user_get
 from zhengwu.contexts.tendering.models import Section
 from zhengwu.contexts.tendering.tests.factories import LISTING, NOW, SYSTEM, World, at, tender_publish, world_build
@@ -39,6 +40,7 @@ from zhengwu.kernel.clock import clock_reset, clock_set
 from zhengwu.kernel.crypto import VerifyKey, suite_get
 from zhengwu.platform.audit.merkle import merkle_inclusion_verify
 from zhengwu.platform.audit.models import AuditEntry
+from zhengwu.platform.exchange.relay import relay_run_once
 from zhengwu.platform.signing import signing_key_get
 
 pytestmark = pytest.mark.django_db
@@ -440,6 +442,10 @@ def test_my_bids_lists_every_section_pages_and_the_receipt_verifies_with_the_bid
         root=bytes.fromhex(freeze.root),
         suite=suite_get("intl"),
     )
+    # The downloaded proof is what the public platform's checker takes, once the freeze reached it.
+    relay_run_once()
+    checked = inclusion_proof_check(proof=json.dumps(proof))
+    assert checked.included
     replaced = bidder.get(f"/trading/receipts/{first.uuid}/proof/")
     assert replaced.status_code == 409
     assert error_code(replaced) == "receipt_not_frozen"
