@@ -187,9 +187,17 @@ def _context(request: HttpRequest, actor: Actor, section: Any, **extra: Any) -> 
         "is_bidder": own_entry is not None,
         "freeze": freeze,
         "keys": keys,
+        "key_rows": [
+            {"label": ENVELOPE_LABELS.get(k.envelope, k.envelope), "fingerprint": k.fingerprint} for k in keys
+        ],
         "shares": [
-            {"envelope": k.envelope, "released": view.shares_released.get(k.envelope, 0), "needed": k.threshold}
+            {
+                "envelope": ENVELOPE_LABELS.get(k.envelope, k.envelope),
+                "released": view.shares_released.get(k.envelope, 0),
+                "needed": k.threshold,
+            }
             for k in keys
+            if k.envelope in view.opening.envelopes
         ]
         if view is not None
         else [],
