@@ -7,6 +7,7 @@ accounts pages and a JSON API under ``<prefix>api/``. A context takes part by ha
 
 from __future__ import annotations
 
+import os
 from importlib import import_module
 from importlib.util import find_spec
 from typing import Any
@@ -15,6 +16,7 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from zhengwu.deploy.platforms import PLATFORM_META
 from zhengwu.platform.api.base import api_build
+from zhengwu.platform.web import bench_sink
 from zhengwu.platform.web import urls as web_urls
 
 URLList = list[URLPattern | URLResolver]
@@ -38,6 +40,9 @@ def platform_patterns(name: str) -> URLList:
             router = api_module.router_build(platform=name)
             if router is not None:
                 routers.append((f"/{app}/", router))
+    # Only for bench/deadline_surge.py: a body sink behind the same stack, never in a real deployment.
+    if os.environ.get(bench_sink.ENV_FLAG) == "1":
+        routers.append(("/bench/", bench_sink.router_build()))
     for context in contexts:
         api_module = _module(f"zhengwu.contexts.{context}.api")
         if api_module is not None:
