@@ -32,6 +32,7 @@ import datetime as dt
 import re
 import uuid as uuid_lib
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import IO
 
 from django.core.files.storage import default_storage
@@ -101,6 +102,24 @@ def section_get(*, uuid: str | uuid_lib.UUID) -> Section:
     if section is None:
         raise NotFound("标段不存在", code="section_not_found", detail={"id": str(uuid)})
     return section
+
+
+@dataclass(frozen=True)
+class BiddingWindow:
+    """What decides whether a section takes bids right now: read on every upload chunk, so one narrow row."""
+
+    code: str
+    status: str
+    bid_deadline: dt.datetime | None
+    suspended_at: dt.datetime | None
+
+
+def section_bidding_window(*, uuid: uuid_lib.UUID) -> BiddingWindow:
+    """The section's deadline, status and suspension (no project, no other columns); NotFound otherwise."""
+    row = Section.objects.filter(uuid=uuid).values_list("code", "status", "bid_deadline", "suspended_at").first()
+    if row is None:
+        raise NotFound("标段不存在", code="section_not_found", detail={"id": str(uuid)})
+    return BiddingWindow(*row)
 
 
 def section_get_by_code(*, code: str) -> Section:
