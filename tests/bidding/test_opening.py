@@ -17,14 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.storage import default_storage
 from django.test import Client
 
 from zhengwu.contexts.bidding import opening as ceremony
 from zhengwu.contexts.bidding.custody import Custodian, CustodyShare, opening_key_recover, share_release
 from zhengwu.contexts.bidding.events import BidsFrozen
+from zhengwu.contexts.bidding.models import Bid, Opening, OpeningEntry, OpeningKey, OpeningObjection
 from zhengwu.contexts.bidding.models import CustodyShare as ShareRow
-from zhengwu.contexts.bidding.models import Opening, OpeningEntry, OpeningKey, OpeningObjection
-from zhengwu.contexts.bidding.sealing import ROLE_BIDDER, SealInput, bid_seal, sealed_header_read, share_unwrap
+from zhengwu.contexts.bidding.sealing import MAGIC, ROLE_BIDDER, SealInput, bid_seal, sealed_header_read, share_unwrap
 from zhengwu.contexts.bidding.services import (
     bid_upload_chunk,
     bid_upload_commit,
@@ -54,7 +55,7 @@ from zhengwu.contexts.tendering.tests.factories import (
 )
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import clock_reset, clock_set
-from zhengwu.kernel.crypto import AgreementKey, SigningKey
+from zhengwu.kernel.crypto import TAG_SIZE, AgreementKey, SigningKey
 from zhengwu.kernel.errors import Conflict, PermissionDenied, ZhengwuError
 from zhengwu.platform.exchange.envelope import Envelope
 from zhengwu.platform.exchange.models import OutboxMessage
@@ -470,3 +471,79 @@ def test_custodian_and_bidder_unwrap_their_parts_with_the_bid_tool_on_their_own_
     public = base64.b64decode(key.public)
     private = opening_key_recover(mnemonics=[words, supervision_words], public_raw=public)
     assert AgreementKey.from_raw(private).public_raw == public
+
+
+# --- stored files altered after acceptance: the opening checks the chunk-root commitment ------------
+
+
+def _chunk_starts(sealed: bytes) -> list[int]:
+    """Where each stored chunk (ciphertext ‖ tag, 4096 + 16 bytes but the last) begins."""
+    header_end = len(MAGIC) + 4 + int.from_bytes(sealed[len(MAGIC) : len(MAGIC) + 4], "big")
+    body_end = sealed.rindex(b'{"commitment"') - 4
+    return list(range(header_end, body_end, 4096 + TAG_SIZE))
+
+
+def _flip_in_last_chunk(sealed: bytes) -> bytes:
+    altered = bytearray(sealed)
+    altered[_chunk_starts(sealed)[-1] + 5] ^= 0x01
+    return bytes(altered)
+
+
+def _swap_first_two_chunks(sealed: bytes) -> bytes:
+    first, second, third = _chunk_starts(sealed)[:3]
+    return sealed[:first] + sealed[second:third] + sealed[first:second] + sealed[third:]
+
+
+def _cut_in_second_chunk(sealed: bytes) -> bytes:
+    return sealed[: _chunk_starts(sealed)[1] + 100]
+
+
+def _change_header(sealed: bytes) -> bytes:
+    # A wrap's fingerprint: the header still parses and the keys still unwrap.
+    at = sealed.index(b'"fingerprint":"') + len(b'"fingerprint":"')
+    altered = bytearray(sealed)
+    altered[at] = ord("0") if sealed[at] != ord("0") else ord("1")
+    return bytes(altered)
+
+
+@pytest.mark.django_db
+def test_a_stored_bid_altered_after_acceptance_is_not_opened_and_the_evidence_names_the_alteration(
+    world: World, tmp_path: Path
+) -> None:
+    scene = Scene(world, tmp_path)
+    agency = world["agency"]
+    clock_set(DEADLINE)
+    bids_freeze(section=scene.section, by=SYSTEM)
+    opening = ceremony.opening_start(section=scene.section, by=agency)
+    ceremony.custody_share_submit(opening=opening, envelope="single", mnemonic=scene.agency_share(), by=agency)
+    supervision_release(world["regulator"])
+    # Someone with access to the platform's storage alters four stored bids after the freeze.
+    alterations = {
+        "bidder1": (_flip_in_last_chunk, "sealed_digest_mismatch"),
+        "bidder2": (_swap_first_two_chunks, "sealed_digest_mismatch"),
+        "bidder3": (_cut_in_second_chunk, "sealed_truncated"),
+        "bidder4": (_change_header, "sealed_digest_mismatch"),
+    }
+    for name, (alter, _) in alterations.items():
+        assert len(_chunk_starts(scene.bidders[name].sealed)) >= 3
+        bid = Bid.objects.get(organisation_id=world[name].organisation_id, status=Bid.Status.ACCEPTED)
+        stored = Path(default_storage.path(bid.storage_name))
+        assert stored.read_bytes() == scene.bidders[name].sealed
+        stored.write_bytes(alter(stored.read_bytes()))
+    for name, bidder in scene.bidders.items():
+        ceremony.bidder_share_submit(opening=opening, share=bidder.own_share(), by=world[name])
+    ceremony.opening_decrypt(opening=opening, by=agency)
+
+    entries = {e.bid.organisation_id: e for e in OpeningEntry.objects.select_related("bid")}
+    for name, (_, code) in alterations.items():
+        entry = entries[world[name].organisation_id]
+        # Not the bidder's fault: deemed withdrawn (20号令 第三十一条), nothing read out.
+        assert (entry.outcome, entry.failure_cause, entry.evidence["error"]) == (
+            "withdrawn",
+            "storage_mismatch",
+            code,
+        ), name
+        assert entry.readout is None
+        assert entry.files == []
+    untouched = entries[world["bidder5"].organisation_id]
+    assert (untouched.outcome, untouched.readout["price_fen"]) == ("opened", 48_000_000_00)

@@ -7,8 +7,10 @@ rather than in the bidding context's own tests.
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
+import struct
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ from zhengwu.contexts.bidding import models as bidding_models
 from zhengwu.contexts.bidding.custody import Custodian, opening_key_recover, share_release
 from zhengwu.contexts.bidding.custody import CustodyShare as Share
 from zhengwu.contexts.bidding.models import Bid, BidUpload, CustodianKey, CustodyShare, Freeze, OpeningKey, Receipt
-from zhengwu.contexts.bidding.sealing import SealInput, bid_seal
+from zhengwu.contexts.bidding.sealing import MAGIC, SealInput, bid_seal
 from zhengwu.contexts.bidding.services import (
     bid_upload_chunk,
     bid_upload_commit,
@@ -39,7 +41,7 @@ from zhengwu.contexts.tendering.services import notice_approve, notice_publish
 from zhengwu.contexts.tendering.tests.factories import NOW, SYSTEM, World, at, notice_make, project_make, world_build
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import clock_reset, clock_set
-from zhengwu.kernel.crypto import AgreementKey, SigningKey, suite_get
+from zhengwu.kernel.crypto import TAG_SIZE, AgreementKey, SigningKey, suite_get
 from zhengwu.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ZhengwuError
 from zhengwu.platform.audit.merkle import merkle_root
 from zhengwu.platform.signing import agreement_key_get, signing_key_get
@@ -95,7 +97,15 @@ class BidderTool:
             by=self.actor,
         )
 
-    def seal(self, tender: Tender, tmp_path: Path, *, price_fen: int = PRICE_FEN, section: str | None = None) -> bytes:
+    def seal(
+        self,
+        tender: Tender,
+        tmp_path: Path,
+        *,
+        price_fen: int = PRICE_FEN,
+        section: str | None = None,
+        suite: str = "intl",
+    ) -> bytes:
         path = tmp_path / f"{self.uscc}-{price_fen}.pdf"
         path.write_text(f"{SECRET_TEXT} {self.uscc}\n" + "工程量清单\n" * 2000, encoding="utf-8")
         out = io.BytesIO()
@@ -108,6 +118,7 @@ class BidderTool:
             signing_key=self.signing,
             opening_public=base64.b64decode(tender.opening.public),
             out=out,
+            suite=suite,
             chunk_size=4096,
         )
         return out.getvalue()
@@ -126,6 +137,26 @@ def _trailer(sealed: bytes) -> bytes:
     """The trailer JSON at the end of a sealed file (what the bid tool prints as the commitment)."""
     start = sealed.rindex(b'{"commitment"')
     return sealed[start:]
+
+
+def _header_end(sealed: bytes) -> int:
+    (length,) = struct.unpack(">I", sealed[len(MAGIC) : len(MAGIC) + 4])
+    return len(MAGIC) + 4 + length
+
+
+def _chunk_root(sealed: bytes) -> str:
+    """The digest a receipt must state, worked out here with hashlib: the suite's hash over magic,
+    header length, header and the hash of each stored chunk (ciphertext ‖ tag), trailer excluded."""
+    header_end = _header_end(sealed)
+    header = json.loads(sealed[len(MAGIC) + 4 : header_end])
+    name = {"intl": "sha256", "gm": "sm3"}[header["suite"]]
+    body_end = len(sealed) - len(_trailer(sealed)) - 4
+    stored = header["chunk_size"] + TAG_SIZE
+    leaves = [
+        hashlib.new(name, sealed[at : min(at + stored, body_end)]).digest()
+        for at in range(header_end, body_end, stored)
+    ]
+    return hashlib.new(name, sealed[:header_end] + b"".join(leaves)).hexdigest()
 
 
 def _state() -> dict[str, Any]:
@@ -147,7 +178,8 @@ def test_a_bid_is_accepted_with_a_receipt_signed_by_the_platform(world: World, t
     receipt = bidder.submit(tender, sealed)
 
     body = json.loads(receipt.body)
-    assert body["digest"] == suite_get("intl").hexdigest(sealed[: len(sealed) - len(_trailer(sealed)) - 4])
+    assert body["digest"] == _chunk_root(sealed)
+    assert body["digest_scheme"] == "zhengwu-sealed/2:sha256-chunk-root"
     assert body["size"] == len(sealed)
     assert body["server_time"] == "2026-03-20T07:00:00+00:00"
     assert body["section"] == tender.section.code
@@ -232,6 +264,55 @@ def test_tampered_truncated_and_foreign_bids_are_refused_with_their_reason(world
         assert (upload.status, upload.refusal_code) == ("refused", code)
     assert not Bid.objects.exists()
     assert not Receipt.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("suite", ["intl", "gm"])
+def test_a_flipped_bit_in_any_chunk_swapped_chunks_a_cut_file_or_a_changed_header_are_refused_at_commit(
+    world: World, tmp_path: Path, suite: str
+) -> None:
+    tender = Tender(world)
+    bidder = BidderTool(world, "bidder1")
+    sealed = bidder.seal(tender, tmp_path, suite=suite)
+    digest = json.loads(_trailer(sealed))["commitment"]["digest"]
+    body_end = len(sealed) - len(_trailer(sealed)) - 4
+    starts = list(range(_header_end(sealed), body_end, 4096 + TAG_SIZE))
+    assert len(starts) > 3
+    cases: list[tuple[str, bytes, str]] = []
+    for index, start in enumerate(starts):
+        flipped = bytearray(sealed)
+        flipped[min(start + 100 * (index + 1), body_end - 1)] ^= 0x01
+        cases.append((f"chunk {index}", bytes(flipped), "sealed_digest_mismatch"))
+    first, second, third = starts[:3]
+    swapped = sealed[:first] + sealed[second:third] + sealed[first:second] + sealed[third:]
+    cases.append(("swapped", swapped, "sealed_digest_mismatch"))
+    cases.append(("cut", sealed[: third + 10], "sealed_truncated"))
+    at = sealed.index(b'"fingerprint":"') + len(b'"fingerprint":"')
+    changed = bytearray(sealed)
+    changed[at] = ord("0") if sealed[at] != ord("0") else ord("1")
+    cases.append(("header", bytes(changed), "sealed_digest_mismatch"))
+
+    before = _state()
+    for what, data, code in cases:
+        upload = bid_upload_start(
+            section=tender.section, envelope="single", size=len(data), digest=digest, by=bidder.actor
+        )
+        bid_upload_chunk(upload=upload, offset=0, data=data, by=bidder.actor)
+        with pytest.raises(InvalidInput) as excinfo:
+            bid_upload_commit(upload=upload, by=bidder.actor)
+        assert excinfo.value.code == code, what
+        upload.refresh_from_db()
+        assert (upload.status, upload.refusal_code) == ("refused", code), what
+    after = _state()
+    assert after.pop("uploads")[len(before["uploads"]) :] == [("refused", len(data)) for _, data, _ in cases]
+    before.pop("uploads")
+    assert after == before  # no bid, no receipt
+
+    # The file as sealed is accepted; its receipt states the chunk root and how it is computed.
+    body = json.loads(bidder.submit(tender, sealed).body)
+    assert body["digest"] == digest == _chunk_root(sealed)
+    hash_name = {"intl": "sha256", "gm": "sm3"}[suite]
+    assert body["digest_scheme"] == f"zhengwu-sealed/2:{hash_name}-chunk-root"
 
 
 @pytest.mark.django_db

@@ -70,7 +70,7 @@ class _Sm4Gcm:
     def decrypt(self, nonce: bytes, data: bytes, aad: bytes) -> bytes:
         if len(data) < TAG_SIZE:
             raise DecryptionFailed("ciphertext shorter than its tag")
-        body, tag = data[:-TAG_SIZE], data[-TAG_SIZE:]
+        body, tag = data[:-TAG_SIZE], bytes(data[-TAG_SIZE:])  # data may be any buffer; the tag must be bytes
         decryptor = Cipher(algorithms.SM4(self._key), modes.GCM(nonce, tag)).decryptor()
         decryptor.authenticate_additional_data(aad)
         try:

@@ -35,7 +35,7 @@ from zhengwu.contexts.bidding.models import (
     OpeningKey,
     Receipt,
 )
-from zhengwu.contexts.bidding.sealing import sealed_verify
+from zhengwu.contexts.bidding.sealing import digest_scheme, sealed_verify
 from zhengwu.contexts.identity import selectors as identity_selectors
 from zhengwu.contexts.identity.roles import Role
 from zhengwu.contexts.tendering import selectors as tendering_selectors
@@ -374,9 +374,10 @@ def bid_upload_commit(*, upload: BidUpload, by: Actor) -> Receipt:
     The file must be complete, well formed, sealed for this section and envelope by this bidder
     to the section's published opening key, its digest must equal the one declared, and its
     signature must verify with the bidder's registered key. Only then is the bid accepted; an
-    earlier accepted bid of the same bidder is marked replaced. The receipt (hash, size, server
-    time), signed by the platform, is the legal proof of submission; its time is taken in the
-    transaction that checks the deadline. A refused file leaves the upload ``refused``.
+    earlier accepted bid of the same bidder is marked replaced. The receipt (digest and how it is
+    computed, size, server time), signed by the platform, is the legal proof of submission; its
+    time is taken in the transaction that checks the deadline. A refused file leaves the upload
+    ``refused``.
     """
     organisation_id = _own_upload(upload, by)
     current = BidUpload.objects.get(pk=upload.pk)
@@ -495,6 +496,8 @@ def _receipt_issue(*, bid: Bid, kind: str, now: dt.datetime, replaces: list[Bid]
             "envelope": bid.envelope,
             "bidder": bid.organisation_uscc,
             "digest": bid.digest,
+            # The digest is the sealed format's chunk root, not a plain hash of the file (sealing module).
+            "digest_scheme": digest_scheme(str(bid.commitment["suite"])),
             "size": bid.size,
             "server_time": _iso(now),
             "replaces": [str(b.uuid) for b in replaces or []],

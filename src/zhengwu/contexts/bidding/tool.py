@@ -33,6 +33,7 @@ from zhengwu.contexts.bidding.sealing import (
     SealedInfo,
     SealInput,
     bid_seal,
+    digest_scheme,
     sealed_header_read,
     sealed_verify,
     share_unwrap,
@@ -177,7 +178,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         verify_key = VerifyKey.from_b64(data["signing_public"])
     with open(args.sealed, "rb") as stream:
         info = sealed_verify(stream=stream, verify_key=verify_key)
-    result: dict[str, Any] = {"ok": True, **info.commitment.as_dict()}
+    scheme = digest_scheme(info.header.suite)
+    result: dict[str, Any] = {"ok": True, **info.commitment.as_dict(), "digest_scheme": scheme}
     if args.receipt:
         if not args.platform_key:
             raise ToolError("校验回执需要 --platform-key（交易平台的签名公钥）")
@@ -302,6 +304,7 @@ def receipt_check(*, receipt: dict[str, Any], platform_key: VerifyKey, info: Sea
         raise ToolError("回执的平台签名无效（或不是该平台公钥签署的）")
     expected = {
         "digest": info.commitment.digest,
+        "digest_scheme": digest_scheme(info.header.suite),
         "size": info.total_size,
         "section": info.header.section,
         "envelope": info.header.envelope,

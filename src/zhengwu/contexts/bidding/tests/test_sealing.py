@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import struct
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from zhengwu.contexts.bidding import sealing
 from zhengwu.contexts.bidding.sealing import (
     MAGIC,
     ROLE_BIDDER,
@@ -17,11 +21,12 @@ from zhengwu.contexts.bidding.sealing import (
     SealInput,
     bid_open,
     bid_seal,
+    digest_scheme,
     sealed_verify,
     share_unwrap,
 )
 from zhengwu.kernel.canonical import canonical_dumps
-from zhengwu.kernel.crypto import TAG_SIZE, AgreementKey, SigningKey, key_fingerprint, suite_get
+from zhengwu.kernel.crypto import TAG_SIZE, AgreementKey, SigningKey, key_fingerprint
 from zhengwu.kernel.errors import InvalidInput
 
 READOUT = {"price_fen": 123_456_789_00, "duration_days": 365, "quality": "合格", "key_personnel": ["张三（项目经理）"]}
@@ -163,6 +168,20 @@ def test_a_tampered_chunk_with_a_recomputed_commitment_still_fails_to_decrypt(bi
     assert _code(excinfo) == "sealed_decryption_failed"
 
 
+HASHES = {"intl": "sha256", "gm": "sm3"}
+
+
+def _chunk_root(body: bytes) -> str:
+    """The commitment digest worked out here with hashlib, apart from the sealing code: the suite's
+    hash over magic, header length, header and the hash of each stored chunk (ciphertext ‖ tag)."""
+    header_end = _header_end(body)
+    header = json.loads(body[len(MAGIC) + 4 : header_end])
+    name = HASHES[header["suite"]]
+    stored = header["chunk_size"] + TAG_SIZE
+    leaves = [hashlib.new(name, body[at : at + stored]).digest() for at in range(header_end, len(body), stored)]
+    return hashlib.new(name, body[:header_end] + b"".join(leaves)).hexdigest()
+
+
 def _recommit(sealed: bytes, signer: SigningKey) -> bytes:
     """Replace the trailer with a fresh, validly signed commitment over the (altered) body."""
     header_end = _header_end(sealed)
@@ -176,7 +195,7 @@ def _recommit(sealed: bytes, signer: SigningKey) -> bytes:
         "envelope": header["envelope"],
         "bidder": header["bidder"],
         "suite": header["suite"],
-        "digest": suite_get(header["suite"]).hexdigest(body),
+        "digest": _chunk_root(body),
         "size": len(body),
         "signer": signer.public.key_id,
     }
@@ -258,3 +277,147 @@ def test_progress_reports_every_payload_byte(bid_files: list[SealInput]) -> None
     assert seen == sorted(seen)
     assert seen[-1] == info.header.payload_size
     assert len(seen) == info.header.chunk_count
+
+
+# --- the commitment digest: a root over the header and each chunk's hash ---------------------------
+
+
+@pytest.mark.parametrize("suite", ["intl", "gm"])
+def test_the_commitment_digest_is_the_root_over_the_header_and_each_chunks_hash(
+    bid_files: list[SealInput], suite: str
+) -> None:
+    sealed = _seal(bid_files, signer=SigningKey.generate(), opening=AgreementKey.generate(), suite=suite)
+    info = sealed_verify(stream=io.BytesIO(sealed))
+    body = sealed[: info.commitment.size]
+    assert sealed.startswith(b"ZWSEAL02")
+    assert info.header.chunk_count > 2
+    assert info.commitment.digest == _chunk_root(body)
+    # Not the plain hash of the file: receipts say which digest they state.
+    assert info.commitment.digest != hashlib.new(HASHES[suite], body).hexdigest()
+    assert digest_scheme(suite) == f"zhengwu-sealed/2:{HASHES[suite]}-chunk-root"
+
+
+def _chunk_span(sealed: bytes, index: int) -> tuple[int, int]:
+    """Where stored chunk ``index`` (ciphertext ‖ tag) lies in the file."""
+    header_end = _header_end(sealed)
+    header = json.loads(sealed[len(MAGIC) + 4 : header_end])
+    stored = header["chunk_size"] + TAG_SIZE
+    chunks_end = header_end + header["payload_size"] + (-(-header["payload_size"] // header["chunk_size"])) * TAG_SIZE
+    start = header_end + index * stored
+    return start, min(start + stored, chunks_end)
+
+
+def _tamperings(sealed: bytes, chunk_count: int) -> list[tuple[str, bytes, str]]:
+    """(what, altered file, the code it must be refused with) for each way of altering a stored bid."""
+    cases: list[tuple[str, bytes, str]] = []
+    for index in range(chunk_count):
+        start, end = _chunk_span(sealed, index)
+        # A bit in the ciphertext of even chunks, in the tag of odd ones.
+        position = (start + end) // 2 if index % 2 == 0 else end - 1
+        flipped = bytearray(sealed)
+        flipped[position] ^= 0x10
+        cases.append((f"bit flipped in chunk {index}", bytes(flipped), "sealed_digest_mismatch"))
+    for first in (0, chunk_count - 3):  # two full chunks, at the start and further on
+        (a, b), (_, c) = _chunk_span(sealed, first), _chunk_span(sealed, first + 1)
+        swapped = sealed[:a] + sealed[b:c] + sealed[a:b] + sealed[c:]
+        cases.append((f"chunks {first} and {first + 1} swapped", swapped, "sealed_digest_mismatch"))
+    for cut in (_chunk_span(sealed, 1)[0], _chunk_span(sealed, 2)[0] + 7, _chunk_span(sealed, chunk_count - 1)[1]):
+        cases.append((f"truncated at {cut}", sealed[:cut], "sealed_truncated"))
+    # A changed header that still parses and still unwraps: only the commitment digest catches it.
+    at = sealed.index(b'"fingerprint":"', len(MAGIC)) + len(b'"fingerprint":"')
+    changed = bytearray(sealed)
+    changed[at] = ord("0") if sealed[at] != ord("0") else ord("1")
+    cases.append(("header changed", bytes(changed), "sealed_digest_mismatch"))
+    return cases
+
+
+@pytest.mark.parametrize("suite", ["intl", "gm"])
+@pytest.mark.parametrize("batch_chunks", [2, 0])
+def test_every_alteration_is_refused_with_its_code_when_verifying_and_when_opening(
+    bid_files: list[SealInput], suite: str, batch_chunks: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if batch_chunks:  # batches of two chunks: the file is read and hashed in several batches
+        monkeypatch.setattr(sealing, "_BATCH_BYTES", batch_chunks * (CHUNK + TAG_SIZE))
+    signer, opening = SigningKey.generate(), AgreementKey.generate()
+    sealed = _seal(bid_files, signer=signer, opening=opening, suite=suite)
+    info = sealed_verify(stream=io.BytesIO(sealed), verify_key=signer.public)
+    share = share_unwrap(header=info.header, role=ROLE_OPENING, private=opening.raw())
+    opened = bid_open(stream=io.BytesIO(sealed), shares={ROLE_OPENING: share}, verify_key=signer.public)
+    assert opened.files == {f.name: Path(f.path).read_bytes() for f in bid_files}
+
+    cases = _tamperings(sealed, info.header.chunk_count)
+    assert len(cases) == info.header.chunk_count + 6
+    for what, altered, code in cases:
+        assert altered != sealed
+        with pytest.raises(InvalidInput) as verifying:
+            sealed_verify(stream=io.BytesIO(altered), verify_key=signer.public)
+        assert _code(verifying) == code, what
+        with pytest.raises(InvalidInput) as opening_it:
+            bid_open(
+                stream=io.BytesIO(altered),
+                shares={ROLE_OPENING: share},
+                verify_key=signer.public,
+                expected_digest=info.commitment.digest,
+            )
+        assert _code(opening_it) == code, what
+
+
+class _Trickle(io.RawIOBase):
+    """A stream that hands out at most 1000 bytes per read, like a socket or a slow storage backend."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._data.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._data.tell()
+
+    def readinto(self, buffer: Any) -> int:
+        chunk = self._data.read(min(1000, len(buffer)))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def test_short_reads_are_read_on_until_the_chunk_is_complete(bid_files: list[SealInput]) -> None:
+    signer, opening = SigningKey.generate(), AgreementKey.generate()
+    sealed = _seal(bid_files, signer=signer, opening=opening)
+    info = sealed_verify(stream=_Trickle(sealed), verify_key=signer.public)
+    assert info.total_size == len(sealed)
+    share = share_unwrap(header=info.header, role=ROLE_OPENING, private=opening.raw())
+    opened = bid_open(stream=_Trickle(sealed), shares={ROLE_OPENING: share}, verify_key=signer.public)
+    assert opened.readout == READOUT
+    with pytest.raises(InvalidInput) as cut:
+        sealed_verify(stream=_Trickle(sealed[:-100]), verify_key=signer.public)
+    assert _code(cut) == "sealed_truncated"
+
+
+def test_readers_on_several_threads_share_the_pool_and_each_gets_its_own_bid(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sealing, "_BATCH_BYTES", 2 * (CHUNK + TAG_SIZE))  # many small tasks, interleaved
+    signer, opening = SigningKey.generate(), AgreementKey.generate()
+    bids: list[tuple[bytes, bytes]] = []
+    for number in range(6):
+        path = tmp_path / f"bid-{number}.pdf"
+        content = bytes([number]) * (CHUNK * 5 + number)
+        path.write_bytes(content)
+        bids.append((content, _seal([SealInput("bid.pdf", str(path))], signer=signer, opening=opening)))
+
+    def open_one(sealed: bytes) -> bytes:
+        header = sealed_verify(stream=io.BytesIO(sealed), verify_key=signer.public).header
+        share = share_unwrap(header=header, role=ROLE_OPENING, private=opening.raw())
+        return bid_open(stream=io.BytesIO(sealed), shares={ROLE_OPENING: share}, verify_key=signer.public).file_read(
+            "bid.pdf"
+        )
+
+    with ThreadPoolExecutor(max_workers=6) as callers:
+        opened = list(callers.map(open_one, [sealed for _, sealed in bids] * 3))
+    assert opened == [content for content, _ in bids] * 3

@@ -94,6 +94,7 @@ class Handler(BaseHTTPRequestHandler):
             "envelope": "single",
             "bidder": BIDDER,
             "digest": stub.digest,
+            "digest_scheme": "zhengwu-sealed/2:sha256-chunk-root",
             "size": stub.size,
             **stub.receipt_override,
         }
@@ -218,6 +219,7 @@ def test_a_chunk_that_keeps_failing_stops_the_tool_with_a_clear_message(stub: tu
         ({}, True, "签名无效"),
         ({"size": 1}, False, "size"),
         ({"digest": "0" * 64}, False, "digest"),
+        ({"digest_scheme": "sha256"}, False, "digest_scheme"),  # the plain hash of the file is not the commitment
         ({"section": "OTHER"}, False, "section"),
     ],
 )
