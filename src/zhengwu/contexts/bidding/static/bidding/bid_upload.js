@@ -2,12 +2,13 @@
 // `zhengwu bid submit` (/trading/api/bidding/), with the session and its CSRF token.
 //
 // 1. Read the file's clear header and trailer (sealing.py's layout) to learn the commitment: the
-//    digest the upload must declare is the suite's hash of everything BEFORE the trailer (magic,
-//    header, chunks), not of the whole file; the size declared is the whole file's.
-// 2. Compute that SHA-256 with crypto.subtle.digest and check it against the sealed commitment,
-//    so a damaged file is refused here. Where the browser cannot (the 国密 suite's SM3, a page
-//    served without HTTPS, a very large file), the commitment's digest is declared as it is:
-//    the platform verifies the whole file on commit either way.
+//    digest the upload must declare is format 2's chunk root over everything BEFORE the trailer,
+//    H(magic ‖ header length ‖ header ‖ H(chunk 0) ‖ … ‖ H(chunk n−1)) with each chunk hashed as
+//    stored (ciphertext ‖ tag); the size declared is the whole file's.
+// 2. Compute that root with crypto.subtle.digest, one chunk in memory at a time, and check it
+//    against the sealed commitment, so a damaged file is refused here. Where the browser cannot
+//    (the 国密 suite's SM3, a page served without HTTPS), the commitment's digest is declared as
+//    it is: the platform verifies the whole file on commit either way.
 // 3. Start the upload, PUT the bytes in chunks (application/octet-stream, X-CSRFToken), and after
 //    a network failure ask the server how much it holds and go on from there (`received`).
 // 4. Commit, and show the signed receipt.
@@ -17,13 +18,11 @@
 "use strict";
 
 (() => {
-  const MAGIC = "ZWSEAL01";
-  const SEALED_FORMAT = "zhengwu-sealed/1";
+  const MAGIC = "ZWSEAL02";
+  const SEALED_FORMAT = "zhengwu-sealed/2";
   const TAG_SIZE = 16;
   const HEADER_MAX = 64 << 10;
   const TRAILER_MAX = 16 << 10;
-  // crypto.subtle.digest takes one buffer; beyond this the tab could run out of memory.
-  const HASH_LIMIT = 512 << 20;
   const RETRIES = 5;
 
   const textNode = document.getElementById("bid-upload-text");
@@ -174,20 +173,31 @@
     ) {
       throw damaged();
     }
-    return { header, commitment, committed };
+    return { header, commitment, committed, headerEnd: 12 + headerLength, chunks };
   }
+
+  const hex = (buffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
 
   async function digestCompute(file, info, say) {
     const subtle = window.isSecureContext ? window.crypto?.subtle : undefined;
-    if (info.header.suite !== "intl" || !subtle || info.committed > HASH_LIMIT) {
+    if (info.header.suite !== "intl" || !subtle) {
       say(text.digest_unchecked);
       return info.commitment.digest;
     }
     say(text.hashing);
-    const hash = await subtle.digest("SHA-256", await file.slice(0, info.committed).arrayBuffer());
-    const hex = Array.from(new Uint8Array(hash), (b) => b.toString(16).padStart(2, "0")).join("");
-    if (hex !== info.commitment.digest) throw new LocalError(text.damaged);
-    return hex;
+    // The outer hash's input: magic, header length and header, then each stored chunk's digest.
+    const outer = new Uint8Array(info.headerEnd + 32 * info.chunks);
+    outer.set(new Uint8Array(await file.slice(0, info.headerEnd).arrayBuffer()), 0);
+    const stored = info.header.chunk_size + TAG_SIZE;
+    for (let i = 0; i < info.chunks; i++) {
+      const start = info.headerEnd + i * stored;
+      const end = Math.min(start + stored, info.committed);
+      const digest = await subtle.digest("SHA-256", await file.slice(start, end).arrayBuffer());
+      outer.set(new Uint8Array(digest), info.headerEnd + 32 * i);
+    }
+    const root = hex(await subtle.digest("SHA-256", outer));
+    if (root !== info.commitment.digest) throw new LocalError(text.damaged);
+    return root;
   }
 
   // --- the uploader ------------------------------------------------------------------------------
