@@ -351,7 +351,7 @@ def test_a_forged_freeze_is_refused_by_the_supervision_platform(world: World, tm
     )
     envelope = Envelope(
         id=str(uuid.uuid4()),
-        source="trading",
+        source="standalone",  # the sender whose key this deployable knows: the signature is what fails
         destination="supervision",
         event_type=forged.event_type,
         aggregate_type=forged.aggregate_type,

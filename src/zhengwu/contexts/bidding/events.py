@@ -7,10 +7,38 @@ opening, never who has bid before the deadline.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
-from typing import ClassVar
+import json
+import re
+from typing import Any, ClassVar
 
+from zhengwu.kernel.crypto import VerifyKey
 from zhengwu.platform.exchange.events import ExchangeEvent
+
+FREEZE_TYPE = "zhengwu.bid.freeze"
+RECORD_TYPE = "zhengwu.opening.record"
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _signed_json(*, body: str, signature: str, key_id: str, key: VerifyKey | None, what: str) -> dict[str, Any]:
+    """``body`` parsed, once ``signature`` is ``key``'s over it; ValueError otherwise (a refused message)."""
+    if key is None:
+        raise ValueError(f"{what}: no public key for the sender")
+    try:
+        raw = base64.b64decode(signature.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    if key_id != key.key_id or not key.verify(body.encode("utf-8"), raw):
+        raise ValueError(f"{what}: signature does not verify with the sender's key ({key.key_id})")
+    try:
+        parsed = json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{what}: the signed statement is not JSON") from exc
+    if not isinstance(parsed, dict):
+        raise ValueError(f"{what}: the signed statement is not a JSON object")
+    return parsed
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,6 +61,29 @@ class BidsFrozen(ExchangeEvent):
     def aggregate_id(self) -> str:
         return self.section_code
 
+    def statement_verified(self, *, key: VerifyKey | None) -> dict[str, Any]:
+        """The signed freeze statement, once ``key`` (the sender's) verifies it and it says what the event says.
+
+        The receivers keep the event's fields: they must be the ones signed, or a valid signature
+        over one statement would vouch for another root. ValueError otherwise.
+        """
+        what = f"{self.event_type} {self.section_code}"
+        statement = _signed_json(body=self.body, signature=self.signature, key_id=self.key_id, key=key, what=what)
+        claimed = {
+            "type": FREEZE_TYPE,
+            "section": self.section_code,
+            "deadline": self.deadline,
+            "frozen_at": self.frozen_at,
+            "leaf_count": self.leaf_count,
+            "root": self.root,
+        }
+        differing = sorted(name for name, value in claimed.items() if statement.get(name) != value)
+        if differing:
+            raise ValueError(f"{what}: {', '.join(differing)} differ from the signed statement")
+        if not _HEX64.match(self.root) or isinstance(self.leaf_count, bool) or self.leaf_count < 0:
+            raise ValueError(f"{what}: root or leaf count malformed")
+        return statement
+
 
 @dataclasses.dataclass(frozen=True)
 class OpeningRecorded(ExchangeEvent):
@@ -50,6 +101,24 @@ class OpeningRecorded(ExchangeEvent):
     @property
     def aggregate_id(self) -> str:
         return self.section_code
+
+    def record_verified(self, *, key: VerifyKey | None) -> dict[str, Any]:
+        """The signed record, once ``key`` (the sender's) verifies it and it is this section's, well formed.
+
+        Its ``round`` (1, or 2 for a two-envelope tender's commercial opening) is checked too.
+        ValueError otherwise.
+        """
+        what = f"{self.event_type} {self.section_code}"
+        record = _signed_json(body=self.record, signature=self.signature, key_id=self.key_id, key=key, what=what)
+        if record.get("type") != RECORD_TYPE or record.get("section") != self.section_code:
+            raise ValueError(f"{what}: the signed record is not this section's opening record")
+        bids, objections = record.get("bids"), record.get("objections")
+        if not isinstance(bids, list) or not all(isinstance(b, dict) for b in bids) or not isinstance(objections, list):
+            raise ValueError(f"{what}: the record's bids or objections are malformed")
+        opening_round = record.setdefault("round", 1)
+        if isinstance(opening_round, bool) or not isinstance(opening_round, int) or opening_round < 1:
+            raise ValueError(f"{what}: the record's round is malformed")
+        return record
 
 
 @dataclasses.dataclass(frozen=True)

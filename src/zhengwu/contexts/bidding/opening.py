@@ -35,7 +35,7 @@ from django.db import transaction
 
 from zhengwu.contexts.bidding import rules
 from zhengwu.contexts.bidding.custody import opening_key_recover, opening_rounds, share_check
-from zhengwu.contexts.bidding.events import OpeningRecorded
+from zhengwu.contexts.bidding.events import RECORD_TYPE, OpeningRecorded
 from zhengwu.contexts.bidding.models import (
     Bid,
     BidderKey,
@@ -502,7 +502,7 @@ def opening_record_build(*, opening: Opening) -> dict[str, Any]:
     freeze = Freeze.objects.get(section_uuid=opening.section_uuid)
     entries = OpeningEntry.objects.filter(opening=opening).select_related("bid").order_by("position")
     return {
-        "type": "zhengwu.opening.record",
+        "type": RECORD_TYPE,
         "section": opening.section_code,
         "round": opening.round,
         "envelopes": _round_envelopes(opening),

@@ -24,7 +24,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from zhengwu.contexts.bidding.custody import Custodian, opening_key_create
-from zhengwu.contexts.bidding.events import BidsFrozen, CustodyShareIssued
+from zhengwu.contexts.bidding.events import FREEZE_TYPE, BidsFrozen, CustodyShareIssued
 from zhengwu.contexts.bidding.models import (
     Bid,
     BidderKey,
@@ -616,7 +616,7 @@ def bids_freeze(*, section: Any, by: Actor) -> Freeze:
         bidders = {r.bid.organisation_id for r in receipts}
         body = canonical_dumps(
             {
-                "type": "zhengwu.bid.freeze",
+                "type": FREEZE_TYPE,
                 "section": fresh.code,
                 "deadline": _iso(fresh.bid_deadline),
                 "frozen_at": _iso(now),

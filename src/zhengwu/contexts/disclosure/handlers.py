@@ -6,12 +6,8 @@ per message and in order per subject; the version check below is a second line o
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import json
 import logging
-import re
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -136,23 +132,6 @@ def notice_published(payload: dict[str, Any], envelope: Envelope) -> None:
 # A statement that does not verify, or whose fields say something else than what was signed,
 # fails the message: it becomes a dead letter an operator sees, and nothing is published.
 
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
-FREEZE_TYPE = "zhengwu.bid.freeze"
-RECORD_TYPE = "zhengwu.opening.record"
-
-
-def _signed_by_sender(*, body: str, signature: str, key_id: str, envelope: Envelope, what: str) -> None:
-    """Raise ValueError unless ``signature`` is the sending platform's signature of ``body``."""
-    key = sender_key_get(envelope.source)
-    if key is None:
-        raise ValueError(f"{what}: no public key for the sender {envelope.source!r}")
-    try:
-        raw = base64.b64decode(signature.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        raw = b""
-    if key_id != key.key_id or not key.verify(body.encode("utf-8"), raw):
-        raise ValueError(f"{what}: signature does not verify with the key of {envelope.source!r} ({key.key_id})")
-
 
 def _signed_instant(value: Any, *, what: str, field: str) -> dt.datetime:
     if not isinstance(value, str):
@@ -160,16 +139,6 @@ def _signed_instant(value: Any, *, what: str, field: str) -> dt.datetime:
     parsed = dt.datetime.fromisoformat(value)
     if parsed.tzinfo is None:
         raise ValueError(f"{what}: {field} {value!r} has no time zone")
-    return parsed
-
-
-def _statement(body: str, *, what: str) -> dict[str, Any]:
-    try:
-        parsed = json.loads(body)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{what}: the signed statement is not JSON") from exc
-    if not isinstance(parsed, dict):
-        raise ValueError(f"{what}: the signed statement is not a JSON object")
     return parsed
 
 
@@ -181,21 +150,7 @@ def bids_frozen(payload: dict[str, Any], envelope: Envelope) -> None:
     """
     event = BidsFrozen.from_payload(payload)
     what = f"{BidsFrozen.event_type} {event.section_code}"
-    _signed_by_sender(body=event.body, signature=event.signature, key_id=event.key_id, envelope=envelope, what=what)
-    statement = _statement(event.body, what=what)
-    claimed = {
-        "type": FREEZE_TYPE,
-        "section": event.section_code,
-        "deadline": event.deadline,
-        "frozen_at": event.frozen_at,
-        "leaf_count": event.leaf_count,
-        "root": event.root,
-    }
-    differing = sorted(name for name, value in claimed.items() if statement.get(name) != value)
-    if differing:
-        raise ValueError(f"{what}: {', '.join(differing)} differ from the signed statement")
-    if not _HEX64.match(event.root) or isinstance(event.leaf_count, bool) or event.leaf_count < 0:
-        raise ValueError(f"{what}: root or leaf count malformed")
+    event.statement_verified(key=sender_key_get(envelope.source))
     existing = BidFreeze.objects.filter(section_code=event.section_code).first()
     if existing is not None:
         if existing.body != event.body:
@@ -235,17 +190,8 @@ def opening_recorded(payload: dict[str, Any], envelope: Envelope) -> None:
     """
     event = OpeningRecorded.from_payload(payload)
     what = f"{OpeningRecorded.event_type} {event.section_code}"
-    _signed_by_sender(body=event.record, signature=event.signature, key_id=event.key_id, envelope=envelope, what=what)
-    record = _statement(event.record, what=what)
-    if record.get("type") != RECORD_TYPE or record.get("section") != event.section_code:
-        raise ValueError(f"{what}: the signed record is not this section's opening record")
-    bids = record.get("bids")
-    objections = record.get("objections")
-    if not isinstance(bids, list) or not all(isinstance(b, dict) for b in bids) or not isinstance(objections, list):
-        raise ValueError(f"{what}: the record's bids or objections are malformed")
-    opening_round = record.get("round", 1)
-    if isinstance(opening_round, bool) or not isinstance(opening_round, int) or opening_round < 1:
-        raise ValueError(f"{what}: the record's round is malformed")
+    record = event.record_verified(key=sender_key_get(envelope.source))
+    bids, objections, opening_round = record["bids"], record["objections"], record["round"]
     existing = OpeningRecord.objects.filter(section_code=event.section_code, round=opening_round).first()
     if existing is not None:
         if existing.body != event.record:

@@ -7,9 +7,7 @@ per message and in order per subject; the version check below is a second line o
 from __future__ import annotations
 
 import base64
-import binascii
 import datetime as dt
-import json
 import logging
 import uuid
 from collections import Counter
@@ -34,7 +32,6 @@ from zhengwu.kernel.clock import clock_now
 from zhengwu.kernel.crypto import suite_get
 from zhengwu.platform.exchange.envelope import Envelope
 from zhengwu.platform.exchange.inbox import sender_key_get
-from zhengwu.platform.signing import peers_get, signing_key_get
 
 logger = logging.getLogger(__name__)
 
@@ -209,27 +206,7 @@ def bids_frozen(payload: dict[str, Any], envelope: Envelope) -> None:
     operator sees): the shares must never be released on a forged freeze.
     """
     event = BidsFrozen.from_payload(payload)
-    peer = peers_get().get(envelope.source)
-    key = peer.key if peer is not None else signing_key_get().public
-    if not key.verify(event.body.encode("utf-8"), base64.b64decode(event.signature)):
-        raise ValueError(f"bidding.bids.frozen: signature of {event.section_code} does not verify")
-    # The fields kept are the event's: they must be the ones signed, or a valid signature over
-    # one statement would vouch for another root.
-    signed = json.loads(event.body)
-    claimed = {
-        "section": event.section_code,
-        "deadline": event.deadline,
-        "frozen_at": event.frozen_at,
-        "leaf_count": event.leaf_count,
-        "root": event.root,
-    }
-    differing = sorted(
-        name for name, value in claimed.items() if not isinstance(signed, dict) or signed.get(name) != value
-    )
-    if differing:
-        raise ValueError(
-            f"bidding.bids.frozen: {', '.join(differing)} of {event.section_code} differ from the signed statement"
-        )
+    event.statement_verified(key=sender_key_get(envelope.source))
     FrozenBids.objects.bulk_create(
         [
             FrozenBids(
@@ -248,9 +225,6 @@ def bids_frozen(payload: dict[str, Any], envelope: Envelope) -> None:
     )
 
 
-RECORD_TYPE = "zhengwu.opening.record"
-
-
 def opening_recorded(payload: dict[str, Any], envelope: Envelope) -> None:
     """Keep a section's signed opening record (开标记录), once, after checking the trading
     platform's signature over it.
@@ -260,28 +234,8 @@ def opening_recorded(payload: dict[str, Any], envelope: Envelope) -> None:
     already kept stays as it was; a different second one is logged for the operators.
     """
     event = OpeningRecorded.from_payload(payload)
-    what = f"{OpeningRecorded.event_type} {event.section_code}"
-    key = sender_key_get(envelope.source)
-    if key is None:
-        raise ValueError(f"{what}: no public key for the sender {envelope.source!r}")
-    try:
-        signature = base64.b64decode(event.signature.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        signature = b""
-    if event.key_id != key.key_id or not key.verify(event.record.encode("utf-8"), signature):
-        raise ValueError(f"{what}: signature does not verify with the key of {envelope.source!r} ({key.key_id})")
-    try:
-        record = json.loads(event.record)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{what}: the signed record is not JSON") from exc
-    if not isinstance(record, dict) or record.get("type") != RECORD_TYPE or record.get("section") != event.section_code:
-        raise ValueError(f"{what}: the signed record is not this section's opening record")
-    bids, objections = record.get("bids"), record.get("objections")
-    if not isinstance(bids, list) or not all(isinstance(b, dict) for b in bids) or not isinstance(objections, list):
-        raise ValueError(f"{what}: the record's bids or objections are malformed")
-    opening_round = record.get("round", 1)
-    if isinstance(opening_round, bool) or not isinstance(opening_round, int) or opening_round < 1:
-        raise ValueError(f"{what}: the record's round is malformed")
+    record = event.record_verified(key=sender_key_get(envelope.source))
+    bids, objections, opening_round = record["bids"], record["objections"], record["round"]
     existing = OpeningRecord.objects.filter(section_code=event.section_code, round=opening_round).first()
     if existing is not None:
         if existing.body != event.record:
@@ -293,7 +247,7 @@ def opening_recorded(payload: dict[str, Any], envelope: Envelope) -> None:
         return
     recorded_at = _instant(record.get("recorded_at"), event_type=event.event_type, field="recorded_at")
     if recorded_at is None:
-        raise ValueError(f"{what}: recorded_at is missing")
+        raise ValueError(f"{event.event_type} {event.section_code}: recorded_at is missing")
     outcomes = Counter(str(b.get("outcome")) for b in bids)
     freeze_root = record.get("freeze_root")
     OpeningRecord.objects.bulk_create(
