@@ -30,6 +30,7 @@ Commands:
   keys                          print this deployable's public signing key
   totp USERNAME                 print a demo account's current one-time code
   bid keygen|seal|verify|submit  the bid tool on the bidder's machine (submit uploads via the API)
+  experts verify-draw RECORD.json [--commitment HEX]  re-run an expert draw from its published record
   (any Django management command, e.g. migrate, createsuperuser, shell)
 
 Platforms: public, trading, supervision, appraisal, center, standalone (default).
@@ -123,6 +124,11 @@ def main(args: Sequence[str] | None = None) -> int:
         from zhengwu.contexts.bidding.tool import main as bid_main
 
         return bid_main(rest)
+    if command == "experts" and rest[:1] == ["verify-draw"]:
+        # Anyone may re-run a published draw: no settings, no database, nothing of the server.
+        from zhengwu.contexts.experts.verify import main as verify_draw_main
+
+        return verify_draw_main(rest[1:])
     os.environ["DJANGO_SETTINGS_MODULE"] = settings_module(platform)
     if command == "serve":
         return _serve(platform, rest)
