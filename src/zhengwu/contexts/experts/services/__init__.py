@@ -1,0 +1,36 @@
+"""Writes of the experts context: the expert pool (专家库).
+
+Every service takes keyword arguments and ``by: Actor``, checks permission first, then changes
+the data in one transaction and appends one audit entry as its last write. A refused call
+changes nothing. The centre's staff maintain the pool; an expert may declare their own
+conflicts and periods of unavailability.
+
+Other contexts import from here (``zhengwu.contexts.experts.services``), never from the modules
+behind it.
+"""
+
+from zhengwu.contexts.experts.services.conflicts import Window, availability_set, conflict_declare, conflict_withdraw
+from zhengwu.contexts.experts.services.experts import (
+    expert_create,
+    expert_reinstate,
+    expert_retire,
+    expert_suspend,
+    expert_update,
+)
+from zhengwu.contexts.experts.services.importing import ImportedRow, ImportReport, RowError, experts_import
+
+__all__ = [
+    "ImportReport",
+    "ImportedRow",
+    "RowError",
+    "Window",
+    "availability_set",
+    "conflict_declare",
+    "conflict_withdraw",
+    "expert_create",
+    "expert_reinstate",
+    "expert_retire",
+    "expert_suspend",
+    "expert_update",
+    "experts_import",
+]
