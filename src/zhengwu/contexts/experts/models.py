@@ -216,3 +216,38 @@ class ExpertAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.expert_id}:{self.section_code}:{self.role}"
+
+
+class ExpertDraw(models.Model):
+    """One random draw of a section's evaluation experts (专家抽取): committed first, then drawn.
+
+    ``committed`` is the draw's record without its seed (``experts.draw.draw_commit``); its
+    ``commitment`` may be published at once. The seed stays sealed here (``seed_sealed``) until
+    the draw; ``record`` is then the complete record that ``zhengwu experts verify-draw`` re-runs.
+    Who was drawn is secret until the result is published: only centre staff, regulators and each
+    drawn expert (their own assignment) see it.
+    """
+
+    class Status(models.TextChoices):
+        COMMITTED = "committed", "已承诺，待抽取"
+        DRAWN = "drawn", "已抽取"
+
+    uuid = models.UUIDField(unique=True, default=id_new, editable=False)
+    section_code = models.CharField("标段编号", max_length=23, unique=True)
+    project_code = models.CharField("项目编号", max_length=40)
+    tenderer_uscc = models.CharField("招标人统一社会信用代码", max_length=18)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.COMMITTED)
+    commitment = models.CharField("承诺值", max_length=64)
+    committed = models.JSONField("承诺时的抽取记录")
+    seed_sealed = models.TextField()
+    committed_at = models.DateTimeField()
+    committed_by_username = models.CharField(max_length=150)
+    record = models.JSONField("抽取记录", null=True, blank=True)
+    drawn_at = models.DateTimeField(null=True, blank=True)
+    drawn_by_username = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ("-committed_at", "-id")
+
+    def __str__(self) -> str:
+        return f"draw {self.section_code} {self.status}"

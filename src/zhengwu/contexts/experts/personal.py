@@ -73,3 +73,27 @@ def id_card_open(*, expert_uuid: uuid_lib.UUID, sealed: str) -> str:
         except InvalidTag:
             continue
     raise IntegrityViolation("身份证号码无法解密（可能被篡改或密钥已更换）", code="id_card_seal_corrupt")
+
+
+_SEED_INFO = b"draw-seed-aes256gcm-v1"
+
+
+def draw_seed_seal(*, draw_uuid: uuid_lib.UUID, seed: bytes) -> str:
+    """Encrypt a draw's seed for the time between its commitment and the draw, bound to the draw."""
+    nonce = os.urandom(12)
+    aad = f"experts.draw:{draw_uuid}".encode("ascii")
+    sealed = AESGCM(_derive(settings.SECRET_KEY, _SEED_INFO)).encrypt(nonce, seed, aad)
+    return f"{_SEAL_VERSION}:{base64.b64encode(nonce + sealed).decode('ascii')}"
+
+
+def draw_seed_open(*, draw_uuid: uuid_lib.UUID, sealed: str) -> bytes:
+    """Decrypt a draw's sealed seed; IntegrityViolation if it was altered or moved to another draw."""
+    version, _, text = sealed.partition(":")
+    try:
+        raw = base64.b64decode(text, validate=True)
+        if version != _SEAL_VERSION or len(raw) < 28:
+            raise ValueError(version)
+        aad = f"experts.draw:{draw_uuid}".encode("ascii")
+        return AESGCM(_derive(settings.SECRET_KEY, _SEED_INFO)).decrypt(raw[:12], raw[12:], aad)
+    except (ValueError, InvalidTag):
+        raise IntegrityViolation("抽取种子已被篡改或不属于本次抽取", code="draw_seed_tampered") from None

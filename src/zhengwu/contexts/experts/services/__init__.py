@@ -10,6 +10,7 @@ behind it.
 """
 
 from zhengwu.contexts.experts.services.conflicts import Window, availability_set, conflict_declare, conflict_withdraw
+from zhengwu.contexts.experts.services.draws import assignment_answer, draw_commit, draw_perform
 from zhengwu.contexts.experts.services.experts import (
     expert_create,
     expert_reinstate,
@@ -24,9 +25,12 @@ __all__ = [
     "ImportedRow",
     "RowError",
     "Window",
+    "assignment_answer",
     "availability_set",
     "conflict_declare",
     "conflict_withdraw",
+    "draw_commit",
+    "draw_perform",
     "expert_create",
     "expert_reinstate",
     "expert_retire",
