@@ -398,3 +398,84 @@ def receipt_own(*, uuid: Any, by: Actor) -> Receipt:
     if found is None or organisation_id is None or found.bid.organisation_id != organisation_id:
         raise NotFound("回执不存在", code="receipt_not_found")
     return found
+
+
+# --- for the evaluation room (evaluation context) ------------------------------------------------
+#
+# Code, not people: these return the opened bids of a section as plain data for the evaluation
+# context, which decides who may see them (its own gatekeeper: the section's panel only).
+
+
+@dataclasses.dataclass(frozen=True)
+class OpenedFile:
+    index: int
+    name: str
+    size: int
+    digest: str
+
+
+@dataclasses.dataclass(frozen=True)
+class OpenedBid:
+    """One bid decrypted at the section's opening, as evaluation sees it."""
+
+    bid_id: str  # the bid's public uuid
+    position: int
+    bidder: str
+    bidder_uscc: str
+    envelope: str
+    readout: dict[str, Any]
+    files: tuple[OpenedFile, ...]
+
+
+def _opened_entries(section_code: str) -> list[OpeningEntry]:
+    return list(
+        OpeningEntry.objects.filter(
+            opening__section_code=section_code,
+            opening__stage=Opening.Stage.RECORDED,
+            outcome=OpeningEntry.Outcome.OPENED,
+        )
+        .select_related("bid", "opening")
+        .order_by("opening__round", "position")
+    )
+
+
+def opened_bids_for_evaluation(*, section_code: str) -> list[OpenedBid]:
+    """The bids opened and recorded at the section's opening (read-out and file list), in opening order.
+
+    Only entries of a published opening record, only those decrypted: a bid deemed revoked or
+    withdrawn at the opening is not evaluated. No permission check: the caller gates.
+    """
+    return [
+        OpenedBid(
+            bid_id=str(e.bid.uuid),
+            position=e.position,
+            bidder=e.bid.organisation_name,
+            bidder_uscc=e.bid.organisation_uscc,
+            envelope=e.bid.envelope,
+            readout=dict(e.readout or {}),
+            files=tuple(
+                OpenedFile(index=i, name=f["name"], size=int(f["size"]), digest=f["digest"])
+                for i, f in enumerate(e.files or [])
+            ),
+        )
+        for e in _opened_entries(section_code)
+    ]
+
+
+def opened_bid_file_open(*, section_code: str, bid_id: str, index: int) -> tuple[OpenedFile, Any]:
+    """One stored file of an opened bid of the section, opened for reading; NotFound otherwise.
+
+    No permission check: the evaluation room's download view gates and audits.
+    """
+    key = _uuid(bid_id)
+    entry = next((e for e in _opened_entries(section_code) if key is not None and e.bid.uuid == key), None)
+    files = (entry.files or []) if entry is not None else []
+    if entry is None or not 0 <= index < len(files):
+        raise NotFound("文件不存在", code="bid_file_not_found")
+    item = files[index]
+    from django.core.files.storage import default_storage
+
+    return (
+        OpenedFile(index=index, name=item["name"], size=int(item["size"]), digest=item["digest"]),
+        default_storage.open(item["storage_name"], "rb"),
+    )

@@ -402,3 +402,42 @@ def experts_eligible(
             )
         )
     return out
+
+
+# --- for the evaluation room (evaluation context) ------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class PanelSeat:
+    """One expert who accepted a seat on a section's panel, as plain data."""
+
+    expert_id: str  # the expert's public uuid
+    name: str
+    user_id: int | None
+    role: str
+
+
+# An accepted seat; "completed" once the panel's work is over.
+PANEL_STATUSES = ("accepted", "completed")
+
+
+def panel_for_section(*, section_code: str) -> list[PanelSeat]:
+    """The experts who accepted a seat on the section's panel (reserves not called are not on it).
+
+    Code, not people: the caller (the evaluation room) decides who may see it.
+    """
+    rows = (
+        ExpertAssignment.objects.filter(section_code=section_code, status__in=PANEL_STATUSES)
+        .exclude(role=ExpertAssignment.Role.RESERVE)
+        .select_related("expert")
+        .order_by("assigned_at", "id")
+    )
+    return [
+        PanelSeat(expert_id=str(a.expert.uuid), name=a.expert.name, user_id=a.expert.user_id, role=a.role) for a in rows
+    ]
+
+
+def expert_id_own(*, by: Actor) -> str | None:
+    """The public id of the signed-in expert's record (None for anyone else)."""
+    expert = expert_own(by=by)
+    return None if expert is None else str(expert.uuid)

@@ -1,0 +1,229 @@
+"""Reads of the evaluation room: the one gatekeeper of who sees what.
+
+- The room, the opened bids (read-out and files) and the score sheets are for the members of
+  THIS section's committee only (``member_for``); anyone else — an expert of another section,
+  the bidders, the tenderer, the agency, the public — gets NotFound, as if the room did not exist.
+- Centre staff and regulators see the room's progress (``progress_for``): who has marked and
+  submitted, never a score or a mark, and the report once the committee has signed it.
+- A member sees another member's sheet only once every member has submitted theirs (independent
+  scoring: no member can adjust to another's numbers, 招标条例 第四十九条 "客观、公正"); their own
+  always. Others' compliance marks are not shown, only the committee's decision once all are in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from decimal import Decimal
+from typing import Any
+
+from zhengwu.contexts.bidding import selectors as bidding_selectors
+from zhengwu.contexts.evaluation.config import method_build
+from zhengwu.contexts.evaluation.models import ComplianceMark, Evaluation, Member, Sheet, Signature
+from zhengwu.contexts.evaluation.review import Mark, compliance_decide
+from zhengwu.contexts.evaluation.rules import (
+    BidEntry,
+    Disqualification,
+    EvaluationResult,
+    ScoreSheet,
+    evaluation_compute,
+)
+from zhengwu.contexts.experts import selectors as experts_selectors
+from zhengwu.contexts.identity.roles import Role
+from zhengwu.kernel.actor import Actor
+from zhengwu.kernel.crypto import suite_get
+from zhengwu.kernel.errors import NotFound
+
+OVERSIGHT_ROLES = (Role.CENTRE_STAFF, Role.REGULATOR)
+
+
+def _not_found() -> NotFound:
+    return NotFound("评标室不存在", code="evaluation_not_found")
+
+
+def evaluation_get(*, section_code: str) -> Evaluation | None:
+    return Evaluation.objects.filter(section_code=(section_code or "").strip()).first()
+
+
+def oversees(*, by: Actor) -> bool:
+    return not by.is_system and by.has_role(*OVERSIGHT_ROLES)
+
+
+def member_for(*, evaluation: Evaluation | None, by: Actor) -> Member:
+    """The caller's seat on this committee — the gatekeeper of the room; NotFound for anyone else."""
+    if evaluation is None or by.is_system or not by.has_role(Role.EXPERT):
+        raise _not_found()
+    expert_id = experts_selectors.expert_id_own(by=by)
+    member = evaluation.members.filter(expert_id=expert_id).first() if expert_id else None
+    if member is None:
+        raise _not_found()
+    return member
+
+
+def members(*, evaluation: Evaluation) -> list[Member]:
+    return list(evaluation.members.order_by("id"))
+
+
+def bids_for(*, evaluation: Evaluation) -> list[bidding_selectors.OpenedBid]:
+    """The section's opened bids (call only behind ``member_for``)."""
+    return bidding_selectors.opened_bids_for_evaluation(section_code=evaluation.section_code)
+
+
+# --- compliance review ---------------------------------------------------------------------------
+
+
+def marks_own(*, member: Member) -> dict[str, ComplianceMark]:
+    return {m.bid_id: m for m in member.marks.all()}
+
+
+def review_complete(*, evaluation: Evaluation, bid_ids: list[str] | None = None) -> bool:
+    """Whether every member has marked every opened bid."""
+    ids = bid_ids if bid_ids is not None else [b.bid_id for b in bids_for(evaluation=evaluation)]
+    count = evaluation.members.count()
+    done = ComplianceMark.objects.filter(member__evaluation=evaluation, bid_id__in=ids).count()
+    return bool(ids) and done == count * len(ids)
+
+
+def decisions(*, evaluation: Evaluation, bid_ids: list[str]) -> dict[str, Disqualification | None]:
+    """The committee's decision per bid (majority, ``review.compliance_decide``); meaningful once complete."""
+    count = evaluation.members.count()
+    marks: dict[str, list[Mark]] = {bid_id: [] for bid_id in bid_ids}
+    for row in ComplianceMark.objects.filter(member__evaluation=evaluation).order_by("member_id"):
+        if row.bid_id in marks:
+            marks[row.bid_id].append(Mark(row.compliant, row.reason, row.note))
+    return {bid_id: compliance_decide(marks=found, members=count) for bid_id, found in marks.items()}
+
+
+def valid_bid_ids(*, evaluation: Evaluation) -> list[str] | None:
+    """The bids the committee found compliant, in opening order; None while the review is open."""
+    ids = [b.bid_id for b in bids_for(evaluation=evaluation)]
+    if not review_complete(evaluation=evaluation, bid_ids=ids):
+        return None
+    verdicts = decisions(evaluation=evaluation, bid_ids=ids)
+    return [bid_id for bid_id in ids if verdicts[bid_id] is None]
+
+
+# --- score sheets --------------------------------------------------------------------------------
+
+
+def sheet_own(*, member: Member) -> Sheet | None:
+    return Sheet.objects.filter(member=member).first()
+
+
+def sheets_all_submitted(*, evaluation: Evaluation) -> bool:
+    return Sheet.objects.filter(member__evaluation=evaluation, submitted_at__isnull=False).count() == (
+        evaluation.members.count()
+    )
+
+
+def sheet_of(*, evaluation: Evaluation, expert_id: str, by: Actor) -> Sheet:
+    """A member's sheet as ``by`` may read it: their own always, another's only once all are submitted.
+
+    NotFound otherwise (the same answer whether the sheet exists or not).
+    """
+    reader = member_for(evaluation=evaluation, by=by)
+    sheet = Sheet.objects.select_related("member").filter(member__evaluation=evaluation, member__expert_id=expert_id)
+    found = sheet.first()
+    if found is None:
+        raise NotFound("评分表不存在", code="sheet_not_found")
+    if found.member_id != reader.pk and not sheets_all_submitted(evaluation=evaluation):
+        raise NotFound("评分表不存在", code="sheet_not_found")
+    return found
+
+
+# --- the result and the report -------------------------------------------------------------------
+
+
+def _entries(evaluation: Evaluation) -> list[BidEntry]:
+    bids = bids_for(evaluation=evaluation)
+    verdicts = decisions(evaluation=evaluation, bid_ids=[b.bid_id for b in bids])
+    return [
+        BidEntry(bid_id=b.bid_id, price_fen=b.readout.get("price_fen"), disqualification=verdicts[b.bid_id])  # type: ignore[arg-type]  # checked at evaluation_create
+        for b in bids
+    ]
+
+
+def result_for(*, evaluation: Evaluation) -> EvaluationResult | None:
+    """The committee's result (``rules.evaluation_compute``) once every sheet is submitted; None before.
+
+    Recomputed from the stored marks and sheets on each call: the inputs are locked by then, and
+    the same inputs always give the same result.
+    """
+    if not sheets_all_submitted(evaluation=evaluation):
+        return None
+    sheets = [
+        ScoreSheet(expert_id=sheet.member.expert_id, bid_id=bid_id, scores=scores)
+        for sheet in Sheet.objects.filter(member__evaluation=evaluation).select_related("member")
+        for bid_id, scores in sheet.scores.items()
+    ]
+    return evaluation_compute(method=method_build(evaluation.method), bids=_entries(evaluation), sheets=sheets)
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def result_digest(result: EvaluationResult) -> str:
+    """The digest (intl suite, SHA-256) of the result's canonical JSON: what each member signs."""
+    body = json.dumps(_plain(result), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return suite_get("intl").hexdigest(body.encode("utf-8"))
+
+
+def signatures(*, evaluation: Evaluation) -> dict[int, Signature]:
+    return {s.member_id: s for s in Signature.objects.filter(member__evaluation=evaluation)}
+
+
+@dataclasses.dataclass(frozen=True)
+class Progress:
+    members: int
+    marked: dict[str, int]  # member name → bids marked
+    submitted: list[str]
+    signed: list[str]
+    leader: str
+
+
+def progress_for(*, evaluation: Evaluation) -> Progress:
+    """Who has done what, without a single mark or score (for staff, regulators and members)."""
+    rows = members(evaluation=evaluation)
+    signed = signatures(evaluation=evaluation)
+    submitted = set(
+        Sheet.objects.filter(member__evaluation=evaluation, submitted_at__isnull=False).values_list(
+            "member_id", flat=True
+        )
+    )
+    return Progress(
+        members=len(rows),
+        marked={m.name: m.marks.count() for m in rows},
+        submitted=[m.name for m in rows if m.pk in submitted],
+        signed=[m.name for m in rows if m.pk in signed],
+        leader=next((m.name for m in rows if m.is_leader), ""),
+    )
+
+
+def bid_file_open(*, evaluation: Evaluation, bid_id: str, index: int, by: Actor) -> tuple[Any, Any]:
+    """One opened bid's file for a member of the committee (file info, open stream); every download audited.
+
+    NotFound for anyone else, and for a bid or file that is not this section's.
+    """
+    member = member_for(evaluation=evaluation, by=by)
+    info, stream = bidding_selectors.opened_bid_file_open(
+        section_code=evaluation.section_code, bid_id=bid_id, index=index
+    )
+    from zhengwu.platform.audit.services import audit_append
+
+    audit_append(
+        actor=by,
+        action="evaluation.bid_file.download",
+        object_type="evaluation.evaluation",
+        object_id=evaluation.section_code,
+        after={"member": member.expert_id, "bid": bid_id, "file": info.name, "digest": info.digest},
+    )
+    return info, stream

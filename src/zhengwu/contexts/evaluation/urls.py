@@ -1,0 +1,21 @@
+from django.urls import path
+
+from zhengwu.contexts.evaluation import views
+
+app_name = "evaluation"
+
+urlpatterns = [
+    # The evaluation room (评标室) of a section: members work here; staff and regulators see progress.
+    path("sections/<str:section_code>/evaluation/", views.room_view, name="room"),
+    path("sections/<str:section_code>/evaluation/create/", views.create_view, name="create"),
+    path("sections/<str:section_code>/evaluation/leader/", views.leader_view, name="leader"),
+    path("sections/<str:section_code>/evaluation/compliance/", views.compliance_view, name="compliance"),
+    path("sections/<str:section_code>/evaluation/sheet/", views.sheet_view, name="sheet"),
+    path("sections/<str:section_code>/evaluation/sheets/<str:expert_id>/", views.sheet_read_view, name="sheet_read"),
+    path("sections/<str:section_code>/evaluation/sign/", views.sign_view, name="sign"),
+    path(
+        "sections/<str:section_code>/evaluation/bids/<str:bid_id>/files/<int:index>/",
+        views.bid_file_view,
+        name="bid_file",
+    ),
+]
