@@ -248,4 +248,6 @@ ZHENGWU_EXCHANGE_ROUTES: dict[str, list[str]] = {
     "bidding.opening.recorded": ["public", "supervision"],
     "bidding.custody_share.issued": ["supervision"],
     "supervision.custody_share.released": ["trading"],
+    # The commitment of an expert draw, published before the draw (never the pool or a name).
+    "experts.draw.committed": ["public"],
 }

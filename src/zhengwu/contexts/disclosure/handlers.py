@@ -14,7 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from zhengwu.contexts.bidding.events import BidsFrozen, OpeningRecorded
-from zhengwu.contexts.disclosure.models import BidFreeze, MarketSubject, Notice, OpeningRecord
+from zhengwu.contexts.disclosure.models import BidFreeze, ExpertDrawCommitment, MarketSubject, Notice, OpeningRecord
+from zhengwu.contexts.experts.events import DrawCommitted
 from zhengwu.contexts.identity.events import MarketSubjectChanged
 from zhengwu.contexts.tendering.events import NoticePublished
 from zhengwu.kernel.clock import clock_now
@@ -228,9 +229,45 @@ def opening_recorded(payload: dict[str, Any], envelope: Envelope) -> None:
     )
 
 
+def expert_draw_committed(payload: dict[str, Any], envelope: Envelope) -> None:
+    """Publish the commitment of a section's expert draw, once.
+
+    The announcement only — the section, the suite, the commitment, its time. A commitment
+    already published is kept: a second, different one for the same section would let the
+    platform choose between draws, so the public keeps the first and the operators get a trace.
+    """
+    event = DrawCommitted.from_payload(payload).checked()
+    what = f"{DrawCommitted.event_type} {event.section_code}"
+    existing = ExpertDrawCommitment.objects.filter(section_code=event.section_code).first()
+    if existing is not None:
+        if existing.commitment != event.commitment:
+            logger.warning(
+                "disclosure: draw commitment of %s received again with a different value (message %s); kept the first",
+                event.section_code,
+                envelope.id,
+            )
+        return
+    ExpertDrawCommitment.objects.bulk_create(
+        [
+            ExpertDrawCommitment(
+                section_code=event.section_code,
+                format=event.format,
+                suite=event.suite,
+                commitment=event.commitment,
+                committed_at=_signed_instant(event.committed_at, what=what, field="committed_at"),
+                payload=dict(payload),
+                received_at=clock_now(),
+            )
+        ],
+        # A replay racing this one must not fail the message it belongs to.
+        ignore_conflicts=True,
+    )
+
+
 HANDLERS: dict[str, Callable[[dict[str, Any], Envelope], None]] = {
     MarketSubjectChanged.event_type: market_subject_changed,
     NoticePublished.event_type: notice_published,
     BidsFrozen.event_type: bids_frozen,
     OpeningRecorded.event_type: opening_recorded,
+    DrawCommitted.event_type: expert_draw_committed,
 }

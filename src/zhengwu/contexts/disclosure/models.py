@@ -135,3 +135,26 @@ class OpeningRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.section_code} {self.digest[:16]}"
+
+
+class ExpertDrawCommitment(models.Model):
+    """The commitment of a section's expert draw (``experts.draw.committed``), published before the draw.
+
+    Only the announcement: the section, the suite, the commitment and its time — never the pool
+    or a name. Whoever later holds the draw's record checks it against ``commitment`` with
+    ``zhengwu experts verify-draw --commitment``. Kept as first received.
+    """
+
+    section_code = models.CharField("标段（包）编号", max_length=100, unique=True)
+    format = models.CharField("格式", max_length=60)
+    suite = models.CharField("密码套件", max_length=10)
+    commitment = models.CharField("承诺值", max_length=64)
+    committed_at = models.DateTimeField("承诺时间")
+    payload = models.JSONField("原始事件")
+    received_at = models.DateTimeField("接收时间")
+
+    class Meta:
+        ordering = ("-committed_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.section_code} {self.commitment[:16]}"

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from zhengwu.contexts.disclosure.models import BidFreeze, MarketSubject, Notice, OpeningRecord
+from zhengwu.contexts.disclosure.models import BidFreeze, ExpertDrawCommitment, MarketSubject, Notice, OpeningRecord
 from zhengwu.contexts.identity.roles import SELF_REGISTRATION_ROLES
 from zhengwu.kernel.clock import CHINA_TZ
 from zhengwu.kernel.crypto import suite_get
@@ -411,3 +411,11 @@ def inclusion_proof_check(*, proof: str | dict[str, Any]) -> ProofCheck:
         included=included,
         problems=tuple(problems),
     )
+
+
+# Expert draws ----------------------------------------------------------------------------------
+
+
+def expert_draw_commitment_get(*, section_code: str) -> ExpertDrawCommitment | None:
+    """The published commitment of the section's expert draw, or None before it has arrived."""
+    return ExpertDrawCommitment.objects.filter(section_code=section_code.strip()[:MAX_SECTION_CODE]).first()

@@ -20,6 +20,7 @@ from zhengwu.contexts.disclosure.selectors import (
     TRADE_TYPES,
     ProofCheck,
     bid_freeze_get,
+    expert_draw_commitment_get,
     inclusion_proof_check,
     market_subject_page,
     market_subject_search,
@@ -344,16 +345,19 @@ def _instant_or_none(value: Any) -> dt.datetime | None:
 
 def section_detail(request: HttpRequest, section_code: str) -> HttpResponse:
     """One section's bids: the freeze published at the deadline and, once the trading platform
-    has published it, the signed opening record (开标记录)."""
+    has published it, the signed opening record (开标记录); and the commitment of its expert draw."""
     freeze = bid_freeze_get(section_code=section_code)
     records = opening_records_get(section_code=section_code)
     notices = section_notices(section_code=section_code)
-    if freeze is None and not records and not notices:
+    draw = expert_draw_commitment_get(section_code=section_code)
+    if freeze is None and not records and not notices and draw is None:
         raise Http404(section_code)
     context = {
         "section_code": section_code,
         "notices": notices,
         "freeze": freeze,
+        # The expert draw's commitment, published before the draw (never who was drawn).
+        "draw": draw,
         # One record per opening round: a two-envelope tender publishes two.
         "openings": [
             (record, opening_record_rows(record), freeze is not None and record.freeze_root == freeze.root)

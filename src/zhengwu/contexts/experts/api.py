@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid as uuid_lib
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, File, Router, Schema, Status
@@ -28,11 +29,16 @@ from zhengwu.contexts.experts.models import (
     Expert,
     ExpertAssignment,
     ExpertConflict,
+    ExpertDraw,
     ExpertUnavailability,
 )
+from zhengwu.contexts.experts.rules import DrawGroup
 from zhengwu.contexts.experts.services import (
+    Committee,
+    DrawCheck,
     ImportReport,
     Window,
+    assignment_answer,
     availability_set,
     conflict_declare,
     conflict_withdraw,
@@ -42,6 +48,9 @@ from zhengwu.contexts.experts.services import (
     expert_suspend,
     expert_update,
     experts_import,
+    section_draw_check,
+    section_draw_commit,
+    section_draw_perform,
 )
 from zhengwu.contexts.identity.selectors import actor_for
 from zhengwu.kernel.actor import Actor
@@ -339,6 +348,155 @@ def _update(expert: Expert, payload: ExpertIn, *, by: Actor) -> Expert:
     )
 
 
+# --- draws ---------------------------------------------------------------------------------------
+
+
+class DrawGroupIn(Schema):
+    # Specialty codes (a level admits the codes below it), e.g. ["A0802"].
+    specialties: list[str]
+    count: int
+    reserves: int = 0
+    # Region codes narrowing this group (optional).
+    regions: list[str] = Field(default_factory=list)
+
+
+class DrawRequestIn(Schema):
+    groups: list[DrawGroupIn]
+    # The tenderer's own representatives on the committee beside the drawn experts.
+    representatives: int = 0
+    complex_project: bool = False
+    at_open_tender_threshold: bool = False
+
+
+class DrawCommitIn(DrawRequestIn):
+    evaluation_on: dt.date
+    # Region codes the whole pool is narrowed to (optional).
+    regions: list[str] = Field(default_factory=list)
+
+
+class ViolationOut(Schema):
+    code: str
+    message: str
+    article: str
+
+
+class DrawCheckOut(Schema):
+    section_code: str
+    committee: str
+    committee_label: str
+    experts: int
+    representatives: int
+    size: int
+    minimum: int
+    lawful: bool
+    violations: list[ViolationOut]
+    bidders_known: bool
+
+
+class DrawPerformIn(Schema):
+    # Text the regulator supplies at the draw, mixed into it (optional).
+    contribution: str = ""
+
+
+class SeatOut(Schema):
+    expert: uuid_lib.UUID
+    name: str
+    reserve: bool
+    # The assignment's status; "" for a reserve not called.
+    status: str
+
+
+class PanelGroupOut(Schema):
+    index: int
+    specialties: list[str]
+    count: int
+    regions: list[str]
+    seats: list[SeatOut]
+    shortfall: int
+    reserve_shortfall: int
+
+
+class DrawOut(Schema):
+    section_code: str
+    status: str
+    commitment: str
+    committed_at: dt.datetime
+    drawn_at: dt.datetime | None
+    panel: list[PanelGroupOut]
+
+
+class AnswerIn(Schema):
+    accept: bool
+
+
+class AnswerOut(Schema):
+    assignment: AssignmentOut
+    # After a decline: whether a reserve was called (never who); False when none is left.
+    reserve_called: bool
+
+
+def _groups_in(groups: list[DrawGroupIn]) -> list[DrawGroup]:
+    return [
+        DrawGroup(specialties=tuple(g.specialties), count=g.count, reserves=g.reserves, regions=tuple(g.regions))
+        for g in groups
+    ]
+
+
+def _committee_in(payload: DrawRequestIn) -> Committee:
+    return Committee(
+        representatives=payload.representatives,
+        complex_project=payload.complex_project,
+        at_open_tender_threshold=payload.at_open_tender_threshold,
+    )
+
+
+def _check_out(check: DrawCheck) -> DrawCheckOut:
+    return DrawCheckOut(
+        section_code=check.section_code,
+        committee=check.kind,
+        committee_label=check.label,
+        experts=check.experts,
+        representatives=check.representatives,
+        size=check.size,
+        minimum=check.minimum,
+        lawful=check.lawful,
+        violations=[ViolationOut(code=v.code, message=v.message, article=v.article) for v in check.violations],
+        bidders_known=check.bidders_known,
+    )
+
+
+def _draw_out(draw: ExpertDraw, *, by: Actor) -> DrawOut:
+    return DrawOut(
+        section_code=draw.section_code,
+        status=draw.status,
+        commitment=draw.commitment,
+        committed_at=draw.committed_at.astimezone(CHINA_TZ),
+        drawn_at=_local(draw.drawn_at),
+        panel=[
+            PanelGroupOut(
+                index=g.index,
+                specialties=list(g.specialties),
+                count=g.count,
+                regions=list(g.regions),
+                seats=[
+                    SeatOut(expert=uuid_lib.UUID(s.uuid), name=s.name, reserve=s.reserve, status=s.status)
+                    for s in g.seats
+                ],
+                shortfall=g.shortfall,
+                reserve_shortfall=g.reserve_shortfall,
+            )
+            for g in selectors.draw_panel(draw=draw, by=by)
+        ],
+    )
+
+
+def _draw_found(section_code: str, *, by: Actor) -> ExpertDraw:
+    found = selectors.draw_for_section(section_code=section_code, by=by)
+    if found is None:
+        raise NotFound("该标段尚未发起专家抽取", code="draw_not_found", detail={"section": section_code[:64]})
+    return found
+
+
 # --- the router ----------------------------------------------------------------------------------
 
 
@@ -462,5 +620,66 @@ def router_build(*, platform: str) -> Router | None:
             expert=expert, windows=[Window(w.starts_on, w.ends_on, w.reason) for w in payload.windows], by=actor
         )
         return [_window_out(w) for w in rows]
+
+    # Draws: staff request, commit and perform; regulators read; anyone else 403 ``draw_denied``
+    # (or ``experts_staff_required`` for an act). Who was drawn is in no other response.
+
+    @router.post("/draws/{section_code}/check", response=DrawCheckOut, summary="Check a draw's committee (staff)")
+    def draws_check(request: HttpRequest, section_code: str, payload: DrawRequestIn) -> DrawCheckOut:
+        """The committee the request fills, against the law; nothing is written."""
+        check = section_draw_check(
+            section_code=section_code,
+            groups=_groups_in(payload.groups),
+            committee=_committee_in(payload),
+            by=_actor(request),
+        )
+        return _check_out(check)
+
+    @router.post("/draws/{section_code}", response={201: DrawOut}, summary="Commit a section's draw (staff)")
+    def draws_commit(request: HttpRequest, section_code: str, payload: DrawCommitIn) -> Status[DrawOut]:
+        """Refused with the rule's code when the committee breaks the law (``committee_too_small``,
+        ``committee_size_even``, ``committee_experts_too_few``); 409 ``draw_exists``. The
+        commitment is published to the public platform at once."""
+        actor = _actor(request)
+        draw = section_draw_commit(
+            section_code=section_code,
+            evaluation_on=payload.evaluation_on,
+            groups=_groups_in(payload.groups),
+            committee=_committee_in(payload),
+            regions=payload.regions,
+            by=actor,
+        )
+        return Status(201, _draw_out(draw, by=actor))
+
+    @router.post("/draws/{section_code}/perform", response=DrawOut, summary="Perform a committed draw (staff)")
+    def draws_perform(request: HttpRequest, section_code: str, payload: DrawPerformIn) -> DrawOut:
+        """404 ``draw_not_found`` before a commitment; 409 ``draw_done`` once drawn."""
+        actor = _actor(request)
+        draw = section_draw_perform(section_code=section_code, contribution=payload.contribution, by=actor)
+        return _draw_out(draw, by=actor)
+
+    @router.get("/draws/{section_code}", response=DrawOut, summary="A section's draw (staff and regulators)")
+    def draws_detail(request: HttpRequest, section_code: str) -> DrawOut:
+        """The commitment, and after the draw who was drawn with each assignment's status (audited)."""
+        actor = _actor(request)
+        return _draw_out(_draw_found(section_code, by=actor), by=actor)
+
+    @router.get("/draws/{section_code}/record", response=dict[str, Any], summary="A draw's full record")
+    def draws_record(request: HttpRequest, section_code: str) -> dict[str, Any]:
+        """The record ``zhengwu experts verify-draw`` re-runs; 404 ``draw_not_drawn`` before the draw."""
+        return selectors.draw_record(section_code=section_code, by=_actor(request))
+
+    @router.post("/me/assignments/{uuid}/answer", response=AnswerOut, summary="Accept or decline an assignment")
+    def assignments_answer(request: HttpRequest, uuid: str, payload: AnswerIn) -> AnswerOut:
+        """The drawn expert only (404 ``assignment_not_found`` for anyone else's); 409
+        ``assignment_answered`` once answered. A decline calls the group's next reserve."""
+        actor = _actor(request)
+        assignment = selectors.assignment_own_get(uuid=uuid, by=actor)
+        replacement = assignment_answer(assignment=assignment, accept=payload.accept, by=actor)
+        assignment.refresh_from_db()
+        return AnswerOut(
+            assignment=_assignment_out(assignment),
+            reserve_called=not payload.accept and replacement is not None,
+        )
 
     return router

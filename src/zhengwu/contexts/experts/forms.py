@@ -86,3 +86,94 @@ class WindowForm(forms.Form):
     starts_on = forms.DateField(label=_("Unavailable from"), widget=DATE_WIDGET)
     ends_on = forms.DateField(label=_("Unavailable until"), widget=DATE_WIDGET)
     reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+# --- draws ---------------------------------------------------------------------------------------
+
+# Rows of the draw request form; a row without specialties is not a group.
+DRAW_GROUP_ROWS = 3
+_CODE_SEPARATORS = ",，、;；"
+
+
+def codes_split(text: str) -> list[str]:
+    """Codes typed in one field, separated by blanks, commas or 、."""
+    for separator in _CODE_SEPARATORS:
+        text = text.replace(separator, " ")
+    return [code for code in text.split() if code]
+
+
+class DrawForm(forms.Form):
+    """A draw request: the evaluation day, the committee beside the experts, and up to three groups."""
+
+    evaluation_on = forms.DateField(label=_("Evaluation date"), widget=DATE_WIDGET)
+    representatives = forms.IntegerField(
+        label=_("Tenderer's representatives on the committee"), min_value=0, max_value=20, initial=0
+    )
+    complex_project = forms.BooleanField(
+        label=_("Technically complex or of high social impact (procurement)"), required=False
+    )
+    at_open_tender_threshold = forms.BooleanField(
+        label=_("Reaches the open-tender threshold (negotiation, inquiry)"), required=False
+    )
+    regions = forms.CharField(label=_("Regions of the whole pool (codes, optional)"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for n in range(DRAW_GROUP_ROWS):
+            self.fields[f"g{n}_specialties"] = forms.CharField(
+                label=_("Specialty codes"), max_length=200, required=n == 0
+            )
+            self.fields[f"g{n}_count"] = forms.IntegerField(
+                label=_("Experts"), min_value=1, max_value=50, required=False
+            )
+            self.fields[f"g{n}_reserves"] = forms.IntegerField(
+                label=_("Reserves"), min_value=0, max_value=50, required=False
+            )
+            self.fields[f"g{n}_regions"] = forms.CharField(
+                label=_("Regions (codes, optional)"), max_length=200, required=False
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for n in range(DRAW_GROUP_ROWS):
+            if data.get(f"g{n}_specialties") and not data.get(f"g{n}_count"):
+                self.add_error(f"g{n}_count", _("How many experts for this group?"))
+        return data
+
+    def group_rows(self) -> list[dict[str, Any]]:
+        """The filled rows: specialties, count, reserves, regions."""
+        data = self.cleaned_data
+        return [
+            {
+                "specialties": codes_split(data[f"g{n}_specialties"]),
+                "count": data[f"g{n}_count"],
+                "reserves": data.get(f"g{n}_reserves") or 0,
+                "regions": codes_split(data.get(f"g{n}_regions") or ""),
+            }
+            for n in range(DRAW_GROUP_ROWS)
+            if data.get(f"g{n}_specialties")
+        ]
+
+    def bound_rows(self) -> list[dict[str, Any]]:
+        """The group rows' bound fields, for the template."""
+        return [
+            {
+                "n": n + 1,
+                "specialties": self[f"g{n}_specialties"],
+                "count": self[f"g{n}_count"],
+                "reserves": self[f"g{n}_reserves"],
+                "regions": self[f"g{n}_regions"],
+            }
+            for n in range(DRAW_GROUP_ROWS)
+        ]
+
+
+class PerformForm(forms.Form):
+    contribution = forms.CharField(
+        label=_("Supervisor's contribution (optional)"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "Any text the regulator supplies now, after the commitment was published; it is mixed into the draw."
+        ),
+    )

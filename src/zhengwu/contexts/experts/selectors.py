@@ -22,6 +22,7 @@ import datetime as dt
 import uuid as uuid_lib
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
@@ -32,6 +33,7 @@ from zhengwu.contexts.experts.models import (
     Expert,
     ExpertAssignment,
     ExpertConflict,
+    ExpertDraw,
     ExpertSpecialty,
     ExpertUnavailability,
 )
@@ -441,3 +443,112 @@ def expert_id_own(*, by: Actor) -> str | None:
     """The public id of the signed-in expert's record (None for anyone else)."""
     expert = expert_own(by=by)
     return None if expert is None else str(expert.uuid)
+
+
+# --- draws: who was drawn (secret until the result is published) ---------------------------------
+#
+# A section's draw — its commitment before the draw, the panel and the record after — is read by
+# the centre's staff, who run it, and by regulators; nobody else. Its commitment alone is public
+# (published through the exchange). Every read that shows who was drawn is audited.
+
+
+@dataclasses.dataclass(frozen=True)
+class DrawSeat:
+    """One expert the draw named: a member or a reserve, with their assignment's status if called."""
+
+    uuid: str
+    name: str
+    reserve: bool
+    # The assignment's status ("notified", "accepted", "declined"...), "" for a reserve not called.
+    status: str
+
+
+@dataclasses.dataclass(frozen=True)
+class DrawPanelGroup:
+    index: int
+    specialties: tuple[str, ...]
+    count: int
+    regions: tuple[str, ...]
+    seats: tuple[DrawSeat, ...]
+    shortfall: int
+    reserve_shortfall: int
+
+
+def draws_visible(*, by: Actor) -> bool:
+    """Whether ``by`` may read sections' draws (staff and regulators; no audit entry)."""
+    return not by.is_system and by.has_role(*OVERSIGHT_ROLES)
+
+
+def _draw_admit(by: Actor) -> None:
+    if not draws_visible(by=by):
+        raise PermissionDenied("只有交易中心工作人员和行政监督人员可以查看专家抽取", code="draw_denied")
+
+
+def draw_for_section(*, section_code: str, by: Actor) -> ExpertDraw | None:
+    """The section's draw (None before one is committed): staff and regulators; PermissionDenied
+    ``draw_denied`` for anyone else, whether or not there is a draw."""
+    _draw_admit(by)
+    return ExpertDraw.objects.filter(section_code=(section_code or "").strip()).first()
+
+
+def draw_panel(*, draw: ExpertDraw, by: Actor) -> list[DrawPanelGroup]:
+    """Who the draw named, group by group, with each assignment's status (staff and regulators).
+
+    Empty before the draw. Audited (``experts.draw.view``) once there are names to show.
+    """
+    _draw_admit(by)
+    record = draw.record
+    if not record:
+        return []
+    ids = {i for r in record["result"] for i in (*r["picks"], *r["reserves"])}
+    names = {str(u): n for u, n in Expert.objects.filter(uuid__in=ids).values_list("uuid", "name")}
+    statuses = {
+        str(u): s
+        for u, s in ExpertAssignment.objects.filter(section_code=draw.section_code).values_list(
+            "expert__uuid", "status"
+        )
+    }
+    groups = record["request"]["groups"]
+    panel = [
+        DrawPanelGroup(
+            index=r["group"],
+            specialties=tuple(groups[r["group"]]["specialties"]),
+            count=groups[r["group"]]["count"],
+            regions=tuple(groups[r["group"]]["regions"]),
+            seats=tuple(
+                DrawSeat(uuid=i, name=names.get(i, ""), reserve=reserve, status=statuses.get(i, ""))
+                for ids_, reserve in ((r["picks"], False), (r["reserves"], True))
+                for i in ids_
+            ),
+            shortfall=r["shortfall"],
+            reserve_shortfall=r["reserve_shortfall"],
+        )
+        for r in record["result"]
+    ]
+    audit_append(actor=by, action="experts.draw.view", object_type="experts.draw", object_id=draw.section_code)
+    return panel
+
+
+def draw_record(*, section_code: str, by: Actor) -> dict[str, Any]:
+    """The complete record of a performed draw, for ``zhengwu experts verify-draw`` (staff and
+    regulators; audited ``experts.draw.record``). NotFound ``draw_not_drawn`` before the draw."""
+    found = draw_for_section(section_code=section_code, by=by)
+    if found is None or found.record is None:
+        raise NotFound("该标段尚未抽取专家", code="draw_not_drawn", detail={"section": section_code[:64]})
+    audit_append(actor=by, action="experts.draw.record", object_type="experts.draw", object_id=found.section_code)
+    return dict(found.record)
+
+
+def assignment_own_get(*, uuid: str | uuid_lib.UUID, by: Actor) -> ExpertAssignment:
+    """One of the signed-in expert's own assignments; NotFound for anyone else's (as if absent)."""
+    expert = expert_own(by=by)
+    found = (
+        None
+        if expert is None
+        else ExpertAssignment.objects.filter(
+            uuid=_uuid(uuid, what="抽取通知", code="assignment_not_found"), expert=expert
+        ).first()
+    )
+    if found is None:
+        raise NotFound("抽取通知不存在", code="assignment_not_found", detail={"id": str(uuid)[:64]})
+    return found

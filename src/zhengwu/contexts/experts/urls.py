@@ -12,6 +12,16 @@ urlpatterns = [
     path("experts/import/template/", views.expert_import_template, name="expert_import_template"),
     # An expert's own record and assignments.
     path("experts/me/", views.expert_me, name="expert_me"),
+    path(
+        "experts/me/assignments/<str:assignment_id>/<str:answer>/",
+        views.assignment_answer_view,
+        name="assignment_answer",
+    ),
+    # A section's draw: staff request, commit and perform it; regulators read it.
+    path("experts/draws/<str:section_code>/", views.draw_section, name="draw_section"),
+    path("experts/draws/<str:section_code>/commit/", views.draw_commit_view, name="draw_commit"),
+    path("experts/draws/<str:section_code>/perform/", views.draw_perform_view, name="draw_perform"),
+    path("experts/draws/<str:section_code>/record.json", views.draw_record_download, name="draw_record"),
     path("experts/conflicts/<str:conflict_id>/withdraw/", views.conflict_withdraw_view, name="conflict_withdraw"),
     path("experts/<str:expert_id>/", views.expert_detail, name="expert_detail"),
     path("experts/<str:expert_id>/edit/", views.expert_edit, name="expert_edit"),

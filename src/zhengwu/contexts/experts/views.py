@@ -23,7 +23,16 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhengwu.contexts.experts import selectors, services
-from zhengwu.contexts.experts.forms import ConflictForm, ExpertForm, ImportForm, ReasonForm, WindowForm
+from zhengwu.contexts.experts.forms import (
+    ConflictForm,
+    DrawForm,
+    ExpertForm,
+    ImportForm,
+    PerformForm,
+    ReasonForm,
+    WindowForm,
+    codes_split,
+)
 from zhengwu.contexts.experts.models import (
     ASSIGNMENT_ROLE_LABELS,
     ASSIGNMENT_STATUS_LABELS,
@@ -34,11 +43,14 @@ from zhengwu.contexts.experts.models import (
     Expert,
     ExpertConflict,
 )
+from zhengwu.contexts.experts.rules import COMMITTEE_LABELS, DrawGroup, committee_kind_for
 from zhengwu.contexts.experts.sheet import COLUMNS, template_xlsx
 from zhengwu.contexts.experts.specialties import specialty_choices, specialty_label
 from zhengwu.contexts.identity.roles import Role
 from zhengwu.contexts.identity.selectors import actor_for
+from zhengwu.contexts.tendering import selectors as tendering_selectors
 from zhengwu.kernel.actor import Actor
+from zhengwu.kernel.canonical import canonical_dumps
 from zhengwu.kernel.clock import CHINA_TZ, clock_today
 from zhengwu.kernel.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied, ZhengwuError
 from zhengwu.platform.web.access import roles_required
@@ -544,3 +556,236 @@ def expert_me(request: HttpRequest) -> HttpResponse:
     if expert is None:
         return render(request, "experts/me.html", {"expert": None})
     return _detail_page(request, actor, expert)
+
+
+# --- draws (专家抽取) -----------------------------------------------------------------------------
+#
+# A section's draw page is for the centre's staff, who request, commit and perform the draw, and
+# for regulators, who read it; everyone else is refused (403) — who sits on a panel is secret
+# until the result is published, and only the commitment is public. The names are read through
+# ``selectors.draw_panel`` (audited); a refused POST writes nothing, not even an audit entry, so
+# its page is shown without the panel.
+
+DRAW_ROLES = (Role.CENTRE_STAFF, Role.REGULATOR)
+
+
+def _section_for(section_code: str) -> Any:
+    try:
+        return tendering_selectors.section_get_by_code(code=section_code)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _draw_groups(form: DrawForm) -> list[DrawGroup]:
+    return [
+        DrawGroup(
+            specialties=tuple(row["specialties"]),
+            count=row["count"],
+            reserves=row["reserves"],
+            regions=tuple(row["regions"]),
+        )
+        for row in form.group_rows()
+    ]
+
+
+def _committee(form: DrawForm) -> services.Committee:
+    data = form.cleaned_data
+    return services.Committee(
+        representatives=data["representatives"] or 0,
+        complex_project=bool(data["complex_project"]),
+        at_open_tender_threshold=bool(data["at_open_tender_threshold"]),
+    )
+
+
+def _record_name(section_code: str) -> str:
+    return f"expert-draw-{section_code}.json"
+
+
+def _draw_context(
+    request: HttpRequest, actor: Actor, section: Any, *, with_panel: bool = True, **extra: Any
+) -> dict[str, Any]:
+    project = section.project
+    draw = selectors.draw_for_section(section_code=section.code, by=actor)
+    record = draw.record if draw is not None else None
+    staff = selectors.experts_maintainable(by=actor)
+    kind = committee_kind_for(procedure=project.procedure)
+    context: dict[str, Any] = {
+        "section": section,
+        "project": project,
+        "committee_label": COMMITTEE_LABELS.get(kind, "") if kind is not None else "",
+        "bidders_known": tendering_selectors.section_deadline_passed(section=section),
+        "draw": draw,
+        "committed_at": _local(draw.committed_at) if draw is not None else "",
+        "drawn_at": _local(draw.drawn_at) if draw is not None else "",
+        "contributions": (record or {}).get("contributions", []),
+        "panel": _panel_rows(selectors.draw_panel(draw=draw, by=actor)) if draw is not None and with_panel else [],
+        "can_act": staff,
+        "specialties": specialty_choices(),
+        "form": DrawForm(initial={"representatives": 0}) if staff and draw is None else None,
+        "perform_form": PerformForm() if staff and draw is not None and record is None else None,
+    }
+    if draw is not None and record is not None:
+        context["record_name"] = _record_name(section.code)
+        context["verify_command"] = (
+            f"zhengwu experts verify-draw {_record_name(section.code)} --commitment {draw.commitment}"
+        )
+    context.update(extra)
+    return context
+
+
+def _panel_rows(panel: list[selectors.DrawPanelGroup]) -> list[dict[str, Any]]:
+    return [
+        {
+            "group": group,
+            "seats": [
+                {"seat": seat, "status": ASSIGNMENT_STATUS_LABELS.get(seat.status, seat.status)} for seat in group.seats
+            ],
+        }
+        for group in panel
+    ]
+
+
+def _draw_page(request: HttpRequest, context: dict[str, Any], *, status: int = 200) -> HttpResponse:
+    return render(request, "experts/draw.html", context, status=status)
+
+
+@require_GET
+@roles_required(*DRAW_ROLES)
+def draw_section(request: HttpRequest, section_code: str) -> HttpResponse:
+    """A section's expert draw: the request form, then the commitment, then the panel and its record
+    (staff act; regulators read; 403 for anyone else)."""
+    actor = _actor(request)
+    section = _section_for(section_code)
+    try:
+        context = _draw_context(request, actor, section)
+    except PermissionDenied as exc:
+        return render(request, "experts/draw.html", {"error": exc, "denied": True}, status=403)
+    return _draw_page(request, context)
+
+
+@require_POST
+@roles_required(Role.CENTRE_STAFF)
+def draw_commit_view(request: HttpRequest, section_code: str) -> HttpResponse:
+    """Check the committee a request fills (``step=check``), then commit the draw (``step=commit``)."""
+    actor = _actor(request)
+    section = _section_for(section_code)
+    form = DrawForm(request.POST)
+    if not form.is_valid():
+        context = _draw_context(request, actor, section, with_panel=False)
+        return _draw_page(request, {**context, "form": form, "error": _form_error()}, status=400)
+    try:
+        groups = _draw_groups(form)
+        if request.POST.get("step") != "commit":
+            check = services.section_draw_check(
+                section_code=section.code, groups=groups, committee=_committee(form), by=actor
+            )
+            context = _draw_context(request, actor, section, with_panel=False)
+            error = (
+                InvalidInput(check.violations[0].message, code=check.violations[0].code) if check.violations else None
+            )
+            return _draw_page(
+                request,
+                {**context, "form": form, "check": check, "error": error},
+                status=400 if check.violations else 200,
+            )
+        draw = services.section_draw_commit(
+            section_code=section.code,
+            evaluation_on=form.cleaned_data["evaluation_on"],
+            groups=groups,
+            committee=_committee(form),
+            regions=codes_split(form.cleaned_data["regions"] or ""),
+            by=actor,
+        )
+    except ZhengwuError as exc:
+        context = _draw_context(request, actor, section, with_panel=False)
+        if context["form"] is not None:
+            context["form"] = form
+        return _draw_page(request, {**context, "error": exc}, status=_status(exc))
+    messages.success(
+        request,
+        gettext("Draw committed. Commitment %(commitment)s published at %(at)s.")
+        % {"commitment": draw.commitment, "at": _local(draw.committed_at)},
+    )
+    return HttpResponseRedirect(_url(request, "draw_section", section.code))
+
+
+@require_POST
+@roles_required(Role.CENTRE_STAFF)
+def draw_perform_view(request: HttpRequest, section_code: str) -> HttpResponse:
+    """Perform the committed draw, with the supervisor's contribution if one is given (staff)."""
+    actor = _actor(request)
+    section = _section_for(section_code)
+    form = PerformForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise _form_error()
+        services.section_draw_perform(
+            section_code=section.code, contribution=form.cleaned_data["contribution"], by=actor
+        )
+    except ZhengwuError as exc:
+        context = _draw_context(request, actor, section, with_panel=False)
+        if context["perform_form"] is not None:
+            context["perform_form"] = form
+        return _draw_page(request, {**context, "error": exc}, status=_status(exc))
+    messages.success(request, gettext("The draw is done; the drawn experts are notified."))
+    return HttpResponseRedirect(_url(request, "draw_section", section.code))
+
+
+@require_GET
+@roles_required(*DRAW_ROLES)
+def draw_record_download(request: HttpRequest, section_code: str) -> HttpResponse:
+    """The full record of a performed draw as JSON, for ``zhengwu experts verify-draw`` (staff and regulators)."""
+    actor = _actor(request)
+    try:
+        record = selectors.draw_record(section_code=section_code, by=actor)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except PermissionDenied as exc:
+        return render(request, "experts/draw.html", {"error": exc, "denied": True}, status=403)
+    response = HttpResponse(canonical_dumps(record), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{_record_name(record["request"]["reference"])}"'
+    return response
+
+
+ANSWERS = {"accept": True, "decline": False}
+
+
+@require_POST
+@roles_required(Role.EXPERT)
+def assignment_answer_view(request: HttpRequest, assignment_id: str, answer: str) -> HttpResponse:
+    """The drawn expert accepts or declines (from their own page); a decline calls a reserve."""
+    accept = ANSWERS.get(answer)
+    if accept is None:
+        raise Http404
+    actor = _actor(request)
+    try:
+        assignment = selectors.assignment_own_get(uuid=assignment_id, by=actor)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    try:
+        replacement = services.assignment_answer(assignment=assignment, accept=accept, by=actor)
+    except ZhengwuError as exc:
+        expert = selectors.expert_own(by=actor)
+        if expert is None:
+            raise Http404 from exc
+        return _detail_page(request, actor, expert, error=exc, status=_status(exc))
+    if accept:
+        messages.success(
+            request, gettext("You accepted the assignment for section %(code)s.") % {"code": assignment.section_code}
+        )
+    elif replacement is not None:
+        messages.success(
+            request,
+            gettext("You declined the assignment for section %(code)s. A reserve expert has been called.")
+            % {"code": assignment.section_code},
+        )
+    else:
+        messages.warning(
+            request,
+            gettext(
+                "You declined the assignment for section %(code)s. No reserve is left: "
+                "the trading centre will arrange a supplementary draw."
+            )
+            % {"code": assignment.section_code},
+        )
+    return HttpResponseRedirect(_url(request, "expert_me"))

@@ -19,8 +19,17 @@ from zhengwu.contexts.experts.services.experts import (
     expert_update,
 )
 from zhengwu.contexts.experts.services.importing import ImportedRow, ImportReport, RowError, experts_import
+from zhengwu.contexts.experts.services.section_draws import (
+    Committee,
+    DrawCheck,
+    section_draw_check,
+    section_draw_commit,
+    section_draw_perform,
+)
 
 __all__ = [
+    "Committee",
+    "DrawCheck",
     "ImportReport",
     "ImportedRow",
     "RowError",
@@ -37,4 +46,7 @@ __all__ = [
     "expert_suspend",
     "expert_update",
     "experts_import",
+    "section_draw_check",
+    "section_draw_commit",
+    "section_draw_perform",
 ]

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 
 from zhengwu.contexts.experts import draw as draw_rules
+from zhengwu.contexts.experts.events import DrawCommitted
 from zhengwu.contexts.experts.models import Expert, ExpertAssignment, ExpertDraw
 from zhengwu.contexts.experts.personal import draw_seed_open, draw_seed_seal
 from zhengwu.contexts.experts.rules import (
@@ -35,6 +36,7 @@ from zhengwu.kernel.clock import CHINA_TZ, clock_now
 from zhengwu.kernel.errors import Conflict as StateConflict
 from zhengwu.kernel.errors import InvalidInput, PermissionDenied
 from zhengwu.platform.audit.services import audit_append
+from zhengwu.platform.exchange.services import outbox_publish
 
 
 def _candidates(*, request: DrawRequest, policy: AvoidancePolicy) -> list[Candidate]:
@@ -97,7 +99,8 @@ def draw_commit(
 ) -> ExpertDraw:
     """Screen the pool for a section's draw and commit to a fresh secret seed (centre staff).
 
-    The commitment may be published at once; the seed stays sealed until ``draw_perform``.
+    The commitment is published at once (``experts.draw.committed``, the announcement only); the
+    seed stays sealed until ``draw_perform``.
     One draw per section (a replacement comes from the reserves, not from a new draw).
     """
     require_staff(by, what="发起专家抽取")
@@ -135,6 +138,9 @@ def draw_commit(
         )
         found.seed_sealed = draw_seed_seal(draw_uuid=found.uuid, seed=seed)
         found.save()
+        # The commitment goes to the public platform at once: published before the draw, it binds
+        # the platform to its seed. The announcement names neither the pool nor anyone in it.
+        outbox_publish(event=DrawCommitted.from_announcement(draw_rules.announcement(committed)))
         audit_append(
             actor=by,
             action="experts.draw.commit",
