@@ -421,6 +421,8 @@ def _project_context(request: HttpRequest, actor: Actor, project: Project, **bou
                 "obtainers_visible": selectors.obtainers_visible(section=section, by=actor),
                 "registrations_visible": selectors.registrations_visible(section=section, by=actor),
                 "sealed_bids": bool((ruleset := _ruleset_of(section)) and ruleset.sealed_bids),
+                # The expert draw and the evaluation room: the centre's staff act, regulators watch.
+                "oversight": actor.has_role(Role.CENTRE_STAFF, Role.REGULATOR),
                 "prequal": _prequal_section_facts(section, actor),
                 "answer_form": bound.get(f"answer_{section.code}") or AnswerForm(questions=open_questions),
                 "accepting": section.status == rules.SectionStatus.ACCEPTING_BIDS,
