@@ -1,8 +1,9 @@
 """A section ready for evaluation: a real sealed-bid opening (four bids opened and recorded) and a panel.
 
 The bids carry the prices of ebidding-rules §4.6 A (政府采购综合评分法): A 100万, B 95万, C 90万,
-D 120万 (bidder1…bidder4). The tender has two sections; the panel of the first is three experts
-(``expert``, ``expert2``, ``expert3``), and ``expert_far`` sits on the second section's panel.
+D 120万 (bidder1…bidder4). The tender has two sections; the panel of the first is five experts — the
+least a lawful construction committee has (``expert``, ``expert2`` … ``expert5``) — and ``expert_far``
+sits on the second section's panel.
 Assignments are inserted as the draw would leave them (notified), then accepted through the
 experts service.
 """
@@ -54,7 +55,7 @@ GP_METHOD: dict[str, Any] = {
     "deviation_limit": "0.20",
 }
 
-EXPERTS = ("expert", "expert2", "expert3")
+EXPERTS = ("expert", "expert2", "expert3", "expert4", "expert5")
 
 
 class Ready:

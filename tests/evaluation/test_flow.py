@@ -1,9 +1,9 @@
 """The evaluation room end to end through the services, with the numbers of ebidding-rules §4.6 A.
 
-Four opened bids (A 100万, B 95万, C 90万, D 120万), a committee of three, 政府采购综合评分法
-(price 30, technical × 0.5, business × 0.2). C is rejected by majority (two of three mark it not
-responsive); D is marked non-compliant by one member only and stays. Every member gives
-A 85/80, B 75/85, D 90/70, except B's technical score: 100, 75 and 50 (mean 75).
+Four opened bids (A 100万, B 95万, C 90万, D 120万), a committee of five (the least the law allows),
+政府采购综合评分法 (price 30, technical × 0.5, business × 0.2). C is rejected by majority (three of five
+mark it not responsive); D is marked non-compliant by one member only and stays. Every member gives
+A 85/80, B 75/85, D 90/70, except B's technical score: 100, 75, 50, 75 and 75 (mean 75).
 """
 
 from __future__ import annotations
@@ -12,19 +12,22 @@ from decimal import Decimal as D
 
 import pytest
 
-from tests.evaluation.scene import GP_METHOD, Ready, gp_scores
+from tests.evaluation.scene import EXPERTS, GP_METHOD, Ready, gp_scores
 from zhengwu.contexts.evaluation import selectors, services
 from zhengwu.contexts.evaluation.models import ComplianceMark, Evaluation, Member, Sheet, Signature
 from zhengwu.contexts.evaluation.rules import Disqualification, Outcome
+from zhengwu.contexts.experts.models import ExpertAssignment
 from zhengwu.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from zhengwu.platform.audit.models import AuditEntry
 
 
 def _marks(ready: Ready, evaluation: Evaluation) -> None:
     w, bid = ready.world, ready.bid
-    for username in ("expert", "expert2", "expert3"):
+    for username in EXPERTS:
         for letter in "ABCD":
-            against = (letter == "C" and username != "expert3") or (letter == "D" and username == "expert3")
+            against = (letter == "C" and username in ("expert", "expert2", "expert4")) or (
+                letter == "D" and username == "expert3"
+            )
             services.compliance_mark(
                 evaluation=evaluation,
                 bid_id=bid[letter],
@@ -38,13 +41,20 @@ def _marks(ready: Ready, evaluation: Evaluation) -> None:
 def test_the_whole_evaluation_through_the_services(ready: Ready) -> None:
     w, bid = ready.world, ready.bid
     evaluation = services.evaluation_create(section=ready.section, method=GP_METHOD, by=w["staff"])
-    assert sorted(m.name for m in selectors.members(evaluation=evaluation)) == ["专家1", "专家2", "专家3"]
+    assert sorted(m.name for m in selectors.members(evaluation=evaluation)) == [
+        "专家1",
+        "专家2",
+        "专家3",
+        "专家4",
+        "专家5",
+    ]
     assert selectors.member_for(evaluation=evaluation, by=w["expert"]).expert_id == ready.experts["expert"]
     with pytest.raises(Conflict):
         services.evaluation_create(section=ready.section, method=GP_METHOD, by=w["staff"])
 
-    # The committee elects its leader: two of three votes.
+    # The committee elects its leader: three of five votes.
     assert services.leader_vote(evaluation=evaluation, expert_id=ready.experts["expert2"], by=w["expert"]) is None
+    assert services.leader_vote(evaluation=evaluation, expert_id=ready.experts["expert2"], by=w["expert4"]) is None
     elected = services.leader_vote(evaluation=evaluation, expert_id=ready.experts["expert2"], by=w["expert3"])
     assert elected is not None
     assert elected.expert_id == ready.experts["expert2"]
@@ -69,7 +79,7 @@ def test_the_whole_evaluation_through_the_services(ready: Ready) -> None:
     assert selectors.valid_bid_ids(evaluation=evaluation) == [bid["A"], bid["B"], bid["D"]]
     verdicts = selectors.decisions(evaluation=evaluation, bid_ids=list(bid.values()))
     assert verdicts[bid["C"]] == Disqualification("not_responsive")
-    assert verdicts[bid["D"]] is None  # one of three is not a majority
+    assert verdicts[bid["D"]] is None  # one of five is not a majority
     with pytest.raises(Conflict) as closed:
         services.compliance_mark(
             evaluation=evaluation, bid_id=bid["A"], compliant=False, reason="unsigned", by=w["expert"]
@@ -111,13 +121,15 @@ def test_the_whole_evaluation_through_the_services(ready: Ready) -> None:
 
     services.sheet_submit(evaluation=evaluation, scores=gp_scores(bid), by=w["expert2"])
     services.sheet_submit(evaluation=evaluation, scores=gp_scores(bid, {"B": {"tech": "50"}}), by=w["expert3"])
+    services.sheet_submit(evaluation=evaluation, scores=gp_scores(bid), by=w["expert4"])
+    services.sheet_submit(evaluation=evaluation, scores=gp_scores(bid), by=w["expert5"])
     assert selectors.sheet_of(evaluation=evaluation, expert_id=ready.experts["expert2"], by=w["expert"])
 
     result = selectors.result_for(evaluation=evaluation)
     assert result is not None
     # C (90, the lowest) rejected: the lowest valid price is B 95.
     # A 95/100 × 30 = 28.50 + 85 × 0.5 + 80 × 0.2 = 28.50 + 42.50 + 16 = 87.00
-    # B 30.00 + (100 + 75 + 50)/3 × 0.5 + 85 × 0.2 = 30 + 37.50 + 17 = 84.50
+    # B 30.00 + (100 + 75 + 50 + 75 + 75)/5 × 0.5 + 85 × 0.2 = 30 + 37.50 + 17 = 84.50
     # D 95/120 × 30 = 23.75 + 45 + 14 = 82.75
     assert {b.bid_id: b.total_score for b in result.bids} == {
         bid["A"]: D("87.00"),
@@ -145,6 +157,8 @@ def test_the_whole_evaluation_through_the_services(ready: Ready) -> None:
     with pytest.raises(Conflict):
         services.report_sign(evaluation=evaluation, agrees=True, by=w["expert"])
     services.report_sign(evaluation=evaluation, agrees=True, by=w["expert2"])
+    services.report_sign(evaluation=evaluation, agrees=True, by=w["expert4"])
+    services.report_sign(evaluation=evaluation, agrees=True, by=w["expert5"])
     assert Evaluation.objects.get().status == "reviewing"
     services.report_sign(
         evaluation=evaluation, agrees=False, dissent="B投标技术方案存在明显缺陷，评分偏高。", by=w["expert3"]
@@ -156,8 +170,8 @@ def test_the_whole_evaluation_through_the_services(ready: Ready) -> None:
     assert digests == {selectors.result_digest(result)}
     assert Signature.objects.get(agrees=False).dissent.startswith("B投标")
     actions = list(AuditEntry.objects.filter(action__startswith="evaluation.").values_list("action", flat=True))
-    assert actions.count("evaluation.sheet.submit") == 3
-    assert actions.count("evaluation.report.sign") == 3
+    assert actions.count("evaluation.sheet.submit") == 5
+    assert actions.count("evaluation.report.sign") == 5
     # Complete: nothing moves any more.
     with pytest.raises(Conflict) as over:
         services.leader_set(evaluation=done, expert_id=ready.experts["expert"], by=w["staff"])
@@ -177,7 +191,7 @@ def test_only_staff_or_the_host_opens_the_room_and_a_refusal_changes_nothing(rea
         services.evaluation_create(section=ready.other_section, method=GP_METHOD, by=w["staff"])
     assert early.value.code == "section_not_evaluating"
     assert not Evaluation.objects.exists()
-    assert services.evaluation_create(section=ready.section, method=GP_METHOD, by=w["agency"]).members.count() == 3
+    assert services.evaluation_create(section=ready.section, method=GP_METHOD, by=w["agency"]).members.count() == 5
 
 
 @pytest.mark.django_db
@@ -206,3 +220,20 @@ def test_nobody_outside_the_committee_acts_in_the_room(ready: Ready) -> None:
     assert not Signature.objects.exists()
     assert not Member.objects.filter(is_leader=True).exists()
     assert not Member.objects.exclude(leader_vote=None).exists()
+
+
+@pytest.mark.django_db
+def test_a_panel_the_law_does_not_allow_is_refused_and_nothing_changes(ready: Ready) -> None:
+    # expert5's seat falls away (as if declined with no reserve called): four members remain.
+    ExpertAssignment.objects.filter(expert__uuid=ready.experts["expert5"]).update(status="declined")
+    audits = AuditEntry.objects.count()
+    with pytest.raises(Conflict) as refused:
+        services.evaluation_create(section=ready.section, method=GP_METHOD, by=ready.world["staff"])
+    # 七部委令第12号 第九条 / 招标投标法 第三十七条: five or more, an odd number.
+    assert refused.value.code == "committee_too_small"
+    codes = [e["code"] for e in refused.value.detail["errors"]]
+    assert codes == ["committee_too_small", "committee_size_even"]
+    assert refused.value.detail["size"] == 4
+    assert not Evaluation.objects.exists()
+    assert not Member.objects.exists()
+    assert AuditEntry.objects.count() == audits

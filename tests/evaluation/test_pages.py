@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from tests.evaluation.scene import GP_METHOD, Ready, gp_scores
+from tests.evaluation.scene import EXPERTS, GP_METHOD, Ready, gp_scores
 from zhengwu.contexts.evaluation import services
 from zhengwu.contexts.evaluation.models import ComplianceMark, Evaluation, Sheet
 from zhengwu.contexts.experts.tests.factories import client_for
@@ -21,7 +21,7 @@ def _url(name: str, section_code: str, *args: Any) -> str:
 def _reviewed(ready: Ready) -> Evaluation:
     """The room open and every bid marked compliant by every member (through the services)."""
     evaluation = services.evaluation_create(section=ready.section, method=GP_METHOD, by=ready.world["staff"])
-    for username in ("expert", "expert2", "expert3"):
+    for username in EXPERTS:
         for bid_id in ready.bid.values():
             services.compliance_mark(evaluation=evaluation, bid_id=bid_id, compliant=True, by=ready.world[username])
     return evaluation

@@ -51,7 +51,8 @@ def _open(evaluation: Evaluation) -> None:
 def evaluation_create(*, section: Any, method: Mapping[str, Any], by: Actor) -> Evaluation:
     """Open the evaluation room of a section whose opening record is published (centre staff or host).
 
-    The committee is the section's accepted panel (experts context); the method configuration is
+    The committee is the section's accepted panel (experts context), refused unless its size and
+    composition are lawful (``experts_selectors.committee_check``); the method configuration is
     checked by building it (``config.method_build``). Every opened bid must carry its price in the
     read-out form (``price_fen``).
     """
@@ -66,6 +67,18 @@ def evaluation_create(*, section: Any, method: Mapping[str, Any], by: Actor) -> 
     panel = experts_selectors.panel_for_section(section_code=section.code)
     if not panel:
         raise Conflict("该标段尚无确认参加的评标专家", code="panel_empty")
+    # The law's size and composition (≥ 5, odd, experts ≥ 2/3 for construction; see experts.rules).
+    # First version: every seat of the panel is a drawn expert (no tenderer's representatives yet).
+    violations = experts_selectors.committee_check(
+        procedure=section.project.procedure, size=len(panel), experts=len(panel), budget_fen=section.estimate_fen
+    )
+    if violations:
+        first = violations[0]
+        raise Conflict(
+            first["message"],
+            code=first["code"],
+            detail={"errors": violations, "size": len(panel), "experts": len(panel)},
+        )
     bids = bidding_selectors.opened_bids_for_evaluation(section_code=section.code)
     if not bids:
         raise Conflict("该标段没有开启的投标文件", code="no_opened_bids")

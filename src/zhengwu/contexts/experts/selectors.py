@@ -552,3 +552,23 @@ def assignment_own_get(*, uuid: str | uuid_lib.UUID, by: Actor) -> ExpertAssignm
     if found is None:
         raise NotFound("抽取通知不存在", code="assignment_not_found", detail={"id": str(uuid)[:64]})
     return found
+
+
+# --- the committee's composition, for the evaluation room (evaluation context) -------------------
+
+
+def committee_check(*, procedure: str, size: int, experts: int, budget_fen: int | None = None) -> list[dict[str, Any]]:
+    """Every way a committee of ``size`` members (``experts`` of them experts) breaks the law under ``procedure``.
+
+    A thin wrapper of ``rules.committee_check`` for other contexts, which may not import the rules:
+    the committee kind comes from the tendering procedure; a procedure that evaluates without a
+    drawn committee has no rule here (empty). Each violation is plain data (code, message, article, detail).
+    """
+    from zhengwu.contexts.experts.rules import committee_check as rules_committee_check
+    from zhengwu.contexts.experts.rules import committee_kind_for
+
+    kind = committee_kind_for(procedure=procedure)
+    if kind is None:
+        return []
+    violations = rules_committee_check(kind=kind, size=size, experts=experts, budget_fen=budget_fen)
+    return [v.as_dict() for v in violations]

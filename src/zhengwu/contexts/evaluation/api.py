@@ -1,0 +1,363 @@
+"""The trading API of the evaluation room (评标室), mounted at ``/trading/api/evaluation/``.
+
+What an expert's client does in the room: read the room as the caller may see it, mark a bid's
+compliance, read and save one's own score sheet (a draft keeps exactly what was typed), submit
+it, and sign the report. The API decides nothing: each write is one service in
+``evaluation.services``, and who sees what is ``selectors.member_for`` — the members of THIS
+section's committee; centre staff and regulators see the progress only (never a mark or a score);
+everyone else gets 404 ``evaluation_not_found``, as if the room did not exist.
+
+Authentication: the session (ninja checks CSRF on writes) or a personal API token
+(``Authorization: Bearer zwt_…``). Every refusal is a ZhengwuError that the API base turns into
+``{code, message, detail}``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from ninja.security import django_auth
+
+from zhengwu.contexts.evaluation import selectors, services
+from zhengwu.contexts.evaluation.models import ComplianceMark, Evaluation, Member, Sheet, Signature
+from zhengwu.contexts.evaluation.rules import EvaluationResult
+from zhengwu.contexts.identity.selectors import actor_for
+from zhengwu.kernel.actor import Actor
+from zhengwu.kernel.clock import CHINA_TZ
+from zhengwu.kernel.errors import NotFound
+
+
+def _actor(request: HttpRequest) -> Actor:
+    """The fully signed-in actor of the request (session or API token)."""
+    return actor_for(user=getattr(request, "auth", None) or request.user, request=request)
+
+
+def _local(value: dt.datetime | None) -> dt.datetime | None:
+    return value.astimezone(CHINA_TZ) if value is not None else None
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _evaluation(code: str) -> Evaluation:
+    found = selectors.evaluation_get(section_code=code)
+    if found is None:
+        raise NotFound("评标室不存在", code="evaluation_not_found")
+    return found
+
+
+# --- schemas -------------------------------------------------------------------------------------
+
+
+class MemberOut(Schema):
+    expert_id: str
+    name: str
+    leader: bool
+    own: bool
+
+
+class MarkOut(Schema):
+    bid_id: str
+    compliant: bool
+    reason: str
+    note: str
+    marked_at: dt.datetime
+
+
+class BidOut(Schema):
+    bid_id: str
+    position: int
+    bidder: str
+    price_fen: int | None
+    readout: dict[str, Any]
+    files: list[dict[str, Any]]
+    # The caller's own mark; the committee's decision once every member has marked every bid.
+    my_mark: MarkOut | None
+    decision: dict[str, Any] | None
+
+
+class ProgressOut(Schema):
+    members: int
+    marked: dict[str, int]
+    submitted: list[str]
+    signed: list[str]
+    leader: str
+
+
+class SignatureOut(Schema):
+    name: str
+    agrees: bool
+    dissent: str
+    result_digest: str
+    signed_at: dt.datetime
+
+
+class RoomOut(Schema):
+    section_code: str
+    project_code: str
+    status: str
+    method: dict[str, Any]
+    # "member" (works in the room) or "oversight" (progress only: no bid, mark or score).
+    view: str
+    progress: ProgressOut
+    members: list[MemberOut] | None = None
+    bids: list[BidOut] | None = None
+    review_complete: bool | None = None
+    my_sheet_submitted: bool | None = None
+    result: dict[str, Any] | None = None
+    signatures: list[SignatureOut] | None = None
+
+
+class MarkIn(Schema):
+    bid_id: str
+    compliant: bool
+    reason: str = ""
+    note: str = ""
+
+
+class SheetIn(Schema):
+    scores: dict[str, dict[str, Any]]
+
+
+class SubmitIn(Schema):
+    # Omitted: submit the saved draft as it stands.
+    scores: dict[str, dict[str, Any]] | None = None
+
+
+class SignIn(Schema):
+    agrees: bool
+    dissent: str = ""
+
+
+class SheetOut(Schema):
+    expert_id: str
+    name: str
+    scores: dict[str, dict[str, str]]
+    updated_at: dt.datetime | None
+    submitted_at: dt.datetime | None
+    # What is wrong or missing (own draft only; empty once submitted or for another's sheet).
+    problems: list[dict[str, Any]]
+
+
+def _mark_out(mark: ComplianceMark) -> MarkOut:
+    return MarkOut(
+        bid_id=mark.bid_id,
+        compliant=mark.compliant,
+        reason=mark.reason,
+        note=mark.note,
+        marked_at=_local(mark.marked_at) or mark.marked_at,
+    )
+
+
+def _sheet_out(evaluation: Evaluation, member: Member, sheet: Sheet | None, *, own: bool) -> SheetOut:
+    problems = []
+    if own and sheet is not None and sheet.submitted_at is None:
+        problems = [p.as_dict() for p in services.sheet_problems(evaluation=evaluation, sheet=sheet)]
+    return SheetOut(
+        expert_id=member.expert_id,
+        name=member.name,
+        scores=sheet.scores if sheet is not None else {},
+        updated_at=_local(sheet.updated_at) if sheet is not None else None,
+        submitted_at=_local(sheet.submitted_at) if sheet is not None else None,
+        problems=problems,
+    )
+
+
+def _signature_out(member: Member, signature: Signature) -> SignatureOut:
+    return SignatureOut(
+        name=member.name,
+        agrees=signature.agrees,
+        dissent=signature.dissent,
+        result_digest=signature.result_digest,
+        signed_at=_local(signature.signed_at) or signature.signed_at,
+    )
+
+
+def _result_out(result: EvaluationResult) -> dict[str, Any]:
+    return {
+        "method": result.method,
+        "outcome": result.outcome,
+        "outcome_article": result.outcome_article,
+        "candidates": list(result.candidates.bid_ids),
+        "tie": list(result.candidates.tie),
+        "bids": [
+            {
+                "bid_id": b.bid_id,
+                "price_fen": b.price_fen,
+                "rejected": b.disqualification.reason if b.disqualification else None,
+                "price_score": _text(b.price.score) if b.price else None,
+                "technical_score": _text(b.technical_score),
+                "commercial_score": _text(b.commercial_score),
+                "total_score": _text(b.total_score),
+                "rank": b.rank,
+            }
+            for b in result.bids
+        ],
+        "deviation_flags": [
+            {
+                "expert_id": f.expert_id,
+                "bid_id": f.bid_id,
+                "item_code": f.item_code,
+                "score": _text(f.score),
+                "committee_mean": _text(f.committee_mean),
+                "deviation": _text(f.deviation),
+                "limit": _text(f.limit),
+            }
+            for f in result.deviation_flags
+        ],
+        "digest": selectors.result_digest(result),
+    }
+
+
+def _progress_out(evaluation: Evaluation) -> ProgressOut:
+    progress = selectors.progress_for(evaluation=evaluation)
+    return ProgressOut(
+        members=progress.members,
+        marked=progress.marked,
+        submitted=progress.submitted,
+        signed=progress.signed,
+        leader=progress.leader,
+    )
+
+
+def _room_out(evaluation: Evaluation, member: Member) -> RoomOut:
+    bids = selectors.bids_for(evaluation=evaluation)
+    ids = [b.bid_id for b in bids]
+    marks = selectors.marks_own(member=member)
+    complete = selectors.review_complete(evaluation=evaluation, bid_ids=ids)
+    verdicts = selectors.decisions(evaluation=evaluation, bid_ids=ids) if complete else {}
+    rows = selectors.members(evaluation=evaluation)
+    signed = selectors.signatures(evaluation=evaluation)
+    sheet = selectors.sheet_own(member=member)
+    result = selectors.result_for(evaluation=evaluation)
+    out_bids = []
+    for b in bids:
+        price = b.readout.get("price_fen")
+        verdict = verdicts.get(b.bid_id)
+        out_bids.append(
+            BidOut(
+                bid_id=b.bid_id,
+                position=b.position,
+                bidder=b.bidder,
+                price_fen=price if isinstance(price, int) and not isinstance(price, bool) else None,
+                readout=b.readout,
+                files=[{"index": f.index, "name": f.name, "size": f.size} for f in b.files],
+                my_mark=_mark_out(marks[b.bid_id]) if b.bid_id in marks else None,
+                decision=(
+                    None
+                    if not complete
+                    else {"compliant": verdict is None, "reason": verdict.reason if verdict else None}
+                ),
+            )
+        )
+    return RoomOut(
+        section_code=evaluation.section_code,
+        project_code=evaluation.project_code,
+        status=evaluation.status,
+        method=evaluation.method,
+        view="member",
+        progress=_progress_out(evaluation),
+        members=[
+            MemberOut(expert_id=m.expert_id, name=m.name, leader=m.is_leader, own=m.pk == member.pk) for m in rows
+        ],
+        bids=out_bids,
+        review_complete=complete,
+        my_sheet_submitted=sheet is not None and sheet.submitted_at is not None,
+        result=_result_out(result) if result is not None else None,
+        signatures=[_signature_out(m, signed[m.pk]) for m in rows if m.pk in signed],
+    )
+
+
+# --- the router ----------------------------------------------------------------------------------
+
+
+def router_build(*, platform: str) -> Router | None:
+    """The evaluation room's API (trading platform only)."""
+    if platform != "trading":
+        return None
+    router = Router(tags=["evaluation"], auth=django_auth)
+
+    @router.get("/sections/{code}/room", response=RoomOut, summary="The evaluation room, as the caller may see it")
+    def room(request: HttpRequest, code: str) -> RoomOut:
+        """Members: the room (bids, own marks, decisions, result, signatures). Staff and regulators:
+        the progress only, and the signatures once the report is complete. Anyone else: 404."""
+        actor = _actor(request)
+        evaluation = _evaluation(code)
+        if selectors.oversees(by=actor):
+            rows = {m.pk: m for m in selectors.members(evaluation=evaluation)}
+            # The report (signatures, dissent) once every member has signed; the names in progress before.
+            complete = evaluation.status == Evaluation.Status.COMPLETE
+            signed = selectors.signatures(evaluation=evaluation) if complete else {}
+            return RoomOut(
+                section_code=evaluation.section_code,
+                project_code=evaluation.project_code,
+                status=evaluation.status,
+                method=evaluation.method,
+                view="oversight",
+                progress=_progress_out(evaluation),
+                signatures=[_signature_out(rows[pk], s) for pk, s in signed.items() if pk in rows],
+            )
+        return _room_out(evaluation, selectors.member_for(evaluation=evaluation, by=actor))
+
+    @router.post("/sections/{code}/compliance", response={201: MarkOut}, summary="Mark a bid's compliance")
+    def compliance(request: HttpRequest, code: str, payload: MarkIn) -> Status[MarkOut]:
+        mark = services.compliance_mark(
+            evaluation=_evaluation(code),
+            bid_id=payload.bid_id,
+            compliant=payload.compliant,
+            reason=payload.reason,
+            note=payload.note,
+            by=_actor(request),
+        )
+        return Status(201, _mark_out(mark))
+
+    @router.get("/sections/{code}/sheet", response=SheetOut, summary="My score sheet (draft or submitted)")
+    def sheet_get(request: HttpRequest, code: str) -> SheetOut:
+        evaluation = _evaluation(code)
+        member = selectors.member_for(evaluation=evaluation, by=_actor(request))
+        return _sheet_out(evaluation, member, selectors.sheet_own(member=member), own=True)
+
+    @router.put("/sections/{code}/sheet", response=SheetOut, summary="Save my score sheet as a draft")
+    def sheet_put(request: HttpRequest, code: str, payload: SheetIn) -> SheetOut:
+        """Saved exactly as typed, wrong or missing values included; ``problems`` says what to fix."""
+        actor = _actor(request)
+        evaluation = _evaluation(code)
+        sheet = services.sheet_save(evaluation=evaluation, scores=payload.scores, by=actor)
+        return _sheet_out(evaluation, sheet.member, sheet, own=True)
+
+    @router.post("/sections/{code}/sheet/submit", response=SheetOut, summary="Submit my score sheet (locks it)")
+    def sheet_submit(request: HttpRequest, code: str, payload: SubmitIn) -> SheetOut:
+        """Refused (``score_*`` codes, every problem in ``detail.problems``, the draft kept) while any
+        score is wrong or missing."""
+        actor = _actor(request)
+        evaluation = _evaluation(code)
+        scores = payload.scores
+        if scores is None:
+            own = selectors.sheet_own(member=selectors.member_for(evaluation=evaluation, by=actor))
+            scores = own.scores if own is not None else {}
+        sheet = services.sheet_submit(evaluation=evaluation, scores=scores, by=actor)
+        return _sheet_out(evaluation, sheet.member, sheet, own=True)
+
+    @router.get("/sections/{code}/sheets/{expert_id}", response=SheetOut, summary="A member's score sheet")
+    def sheet_of(request: HttpRequest, code: str, expert_id: str) -> SheetOut:
+        """One's own always; another member's only once every member has submitted (404 before)."""
+        actor = _actor(request)
+        evaluation = _evaluation(code)
+        reader = selectors.member_for(evaluation=evaluation, by=actor)
+        sheet = selectors.sheet_of(evaluation=evaluation, expert_id=expert_id, by=actor)
+        return _sheet_out(evaluation, sheet.member, sheet, own=sheet.member_id == reader.pk)
+
+    @router.post("/sections/{code}/sign", response={201: SignatureOut}, summary="Sign the evaluation report")
+    def sign(request: HttpRequest, code: str, payload: SignIn) -> Status[SignatureOut]:
+        """A member who disagrees must write the dissent (``dissent_required``)."""
+        signature = services.report_sign(
+            evaluation=_evaluation(code), agrees=payload.agrees, dissent=payload.dissent, by=_actor(request)
+        )
+        return Status(201, _signature_out(signature.member, signature))
+
+    return router
