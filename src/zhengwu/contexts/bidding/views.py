@@ -38,9 +38,9 @@ from zhengwu.contexts.tendering import selectors as tendering_selectors
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import CHINA_TZ, clock_now
 from zhengwu.kernel.crypto import VerifyKey, key_fingerprint
-from zhengwu.kernel.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied, ZhengwuError
+from zhengwu.kernel.errors import Conflict, InvalidInput, NotFound, ZhengwuError
 from zhengwu.platform.signing import signing_key_get
-from zhengwu.platform.web.access import roles_required
+from zhengwu.platform.web.access import refusal_status, roles_required
 
 PAGE_SIZE = 20
 # What the browser sends per request; the API accepts up to CHUNK_UPLOAD_MAX (8 MiB), the bid
@@ -63,14 +63,8 @@ def _url(request: HttpRequest, name: str, *args: Any) -> str:
 
 
 def _status(error: ZhengwuError) -> int:
-    """The page status of a refusal: 403 permission, 404 missing, 409 a state conflict, else 400."""
-    if isinstance(error, PermissionDenied | NotAuthenticated):
-        return 403
-    if isinstance(error, NotFound):
-        return 404
-    if isinstance(error, Conflict):
-        return 409
-    return 400
+    """The page status of a refusal: as every page (``refusal_status``), but 409 for a state conflict."""
+    return 409 if isinstance(error, Conflict) else refusal_status(error)
 
 
 def _refused(request: HttpRequest, error: ZhengwuError) -> HttpResponse:

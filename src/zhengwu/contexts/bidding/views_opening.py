@@ -34,8 +34,8 @@ from zhengwu.contexts.tendering import selectors as tendering_selectors
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import CHINA_TZ, clock_now
 from zhengwu.kernel.crypto import suite_get
-from zhengwu.kernel.errors import InvalidInput, NotFound, PermissionDenied, ZhengwuError
-from zhengwu.platform.web.access import roles_required
+from zhengwu.kernel.errors import InvalidInput, NotFound, ZhengwuError
+from zhengwu.platform.web.access import refusal_status, roles_required
 
 # Seconds between two fetches of the live fragment.
 POLL_SECONDS = 3
@@ -91,14 +91,6 @@ def _actor(request: HttpRequest) -> Actor:
 def _page_url(request: HttpRequest, section_code: str) -> str:
     platform = getattr(request, "zw_platform", None) or "trading"
     return reverse(f"{platform}:bidding:opening", args=[section_code])
-
-
-def _status(error: ZhengwuError) -> int:
-    if isinstance(error, PermissionDenied):
-        return 403
-    if isinstance(error, NotFound):
-        return 404
-    return 400
 
 
 def _yuan(fen: Any) -> str:
@@ -303,6 +295,6 @@ def opening_act(request: HttpRequest, section_code: str, action: str, extra: str
         done = _act(action, request=request, section=section, actor=actor, extra=extra)
     except ZhengwuError as exc:
         context = _context(request, actor, section, error=exc, failed_action=action)
-        return render(request, "bidding/opening.html", context, status=_status(exc))
+        return render(request, "bidding/opening.html", context, status=refusal_status(exc))
     messages.success(request, done)
     return HttpResponseRedirect(_page_url(request, section.code))

@@ -32,8 +32,8 @@ from zhengwu.contexts.evaluation.rules import (
 from zhengwu.contexts.identity.selectors import actor_for
 from zhengwu.contexts.tendering import selectors as tendering_selectors
 from zhengwu.kernel.actor import Actor
-from zhengwu.kernel.errors import NotFound, PermissionDenied, ZhengwuError
-from zhengwu.platform.web.access import roles_required
+from zhengwu.kernel.errors import NotFound, ZhengwuError
+from zhengwu.platform.web.access import refusal_status, roles_required
 
 # What the staff's creation form starts from: 政府采购综合评分法 with two items (edit to the documents).
 METHOD_EXAMPLE = {
@@ -49,14 +49,6 @@ METHOD_EXAMPLE = {
 
 def _actor(request: HttpRequest) -> Actor:
     return actor_for(user=request.user, request=request)
-
-
-def _status(error: ZhengwuError) -> int:
-    if isinstance(error, PermissionDenied):
-        return 403
-    if isinstance(error, NotFound):
-        return 404
-    return 400
 
 
 def _url(request: HttpRequest, name: str, *args: Any) -> str:
@@ -219,7 +211,7 @@ def create_view(request: HttpRequest, section_code: str) -> HttpResponse:
             "method_example": request.POST.get("method", ""),
             "may_create": True,
         }
-        return render(request, "evaluation/overview.html", context, status=_status(exc))
+        return render(request, "evaluation/overview.html", context, status=refusal_status(exc))
     messages.success(request, gettext("The evaluation room is open to the committee."))
     return HttpResponseRedirect(_url(request, "room", section.code))
 
@@ -246,7 +238,10 @@ def leader_view(request: HttpRequest, section_code: str) -> HttpResponse:
 def _room_refused(request: HttpRequest, evaluation: Evaluation, actor: Actor, exc: ZhengwuError) -> HttpResponse:
     member = _member(evaluation, actor)
     return render(
-        request, "evaluation/room.html", _room_context(request, evaluation, member, error=exc), status=_status(exc)
+        request,
+        "evaluation/room.html",
+        _room_context(request, evaluation, member, error=exc),
+        status=refusal_status(exc),
     )
 
 
@@ -358,7 +353,7 @@ def sheet_view(request: HttpRequest, section_code: str) -> HttpResponse:
             for p in (exc.detail or {}).get("problems", [])
         ]
         context = _sheet_context(evaluation, member, typed, problems, error=exc)
-        return render(request, "evaluation/sheet.html", context, status=_status(exc))
+        return render(request, "evaluation/sheet.html", context, status=refusal_status(exc))
     problems = services.sheet_problems(evaluation=evaluation, sheet=saved)
     context = _sheet_context(evaluation, member, typed, problems, saved=True)
     return render(request, "evaluation/sheet.html", context)

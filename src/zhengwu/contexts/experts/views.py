@@ -52,8 +52,8 @@ from zhengwu.contexts.tendering import selectors as tendering_selectors
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.canonical import canonical_dumps
 from zhengwu.kernel.clock import CHINA_TZ, clock_today
-from zhengwu.kernel.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied, ZhengwuError
-from zhengwu.platform.web.access import roles_required
+from zhengwu.kernel.errors import InvalidInput, NotFound, PermissionDenied, ZhengwuError
+from zhengwu.platform.web.access import refusal_status, roles_required
 from zhengwu.platform.web.exports import XLSX_CONTENT_TYPE, xlsx_response
 
 PAGE_SIZE = 20
@@ -76,15 +76,6 @@ def _actor(request: HttpRequest) -> Actor:
 def _url(request: HttpRequest, name: str, *args: Any) -> str:
     platform = getattr(request, "zw_platform", None) or "trading"
     return reverse(f"{platform}:experts:{name}", args=args)
-
-
-def _status(error: ZhengwuError) -> int:
-    """The page status of a refusal: 403 for permission, 404 for a missing thing, else 400."""
-    if isinstance(error, PermissionDenied | NotAuthenticated):
-        return 403
-    if isinstance(error, NotFound):
-        return 404
-    return 400
 
 
 def _local(value: dt.datetime | None) -> str:
@@ -171,7 +162,7 @@ def expert_list(request: HttpRequest) -> HttpResponse:
             by=actor, filters=filters, page=_page_int(request.GET.get("page")), size=PAGE_SIZE
         )
     except ZhengwuError as exc:
-        return render(request, "experts/list.html", {**context, "error": exc}, status=_status(exc))
+        return render(request, "experts/list.html", {**context, "error": exc}, status=refusal_status(exc))
     today = clock_today()
     paging = request.GET.copy()
     paging.pop("page", None)
@@ -289,7 +280,7 @@ def expert_new(request: HttpRequest) -> HttpResponse:
         )
     except ZhengwuError as exc:
         _mark(form, exc)
-        return _expert_form_page(request, form, expert=None, error=exc, status=_status(exc))
+        return _expert_form_page(request, form, expert=None, error=exc, status=refusal_status(exc))
     messages.success(request, gettext("Expert %(name)s entered in the pool.") % {"name": expert.name})
     return HttpResponseRedirect(_url(request, "expert_detail", str(expert.uuid)))
 
@@ -329,7 +320,7 @@ def expert_edit(request: HttpRequest, expert_id: str) -> HttpResponse:
         )
     except ZhengwuError as exc:
         _mark(form, exc)
-        return _expert_form_page(request, form, expert=expert, error=exc, status=_status(exc))
+        return _expert_form_page(request, form, expert=expert, error=exc, status=refusal_status(exc))
     messages.success(request, gettext("Expert record saved."))
     return HttpResponseRedirect(_url(request, "expert_detail", str(expert.uuid)))
 
@@ -399,7 +390,7 @@ def expert_status_view(request: HttpRequest, expert_id: str, action: str) -> Htt
     try:
         service(expert=expert, reason=form.cleaned_data["reason"], by=actor)
     except ZhengwuError as exc:
-        return _detail_page(request, actor, expert, error=exc, status=_status(exc))
+        return _detail_page(request, actor, expert, error=exc, status=refusal_status(exc))
     messages.success(request, gettext("Status changed."))
     return _back(request, actor, expert)
 
@@ -425,7 +416,7 @@ def conflict_new(request: HttpRequest, expert_id: str) -> HttpResponse:
             by=actor,
         )
     except ZhengwuError as exc:
-        return _detail_page(request, actor, expert, error=exc, status=_status(exc))
+        return _detail_page(request, actor, expert, error=exc, status=refusal_status(exc))
     messages.success(request, gettext("Conflict declared: the draw will avoid this organisation's tenders."))
     return _back(request, actor, expert)
 
@@ -446,7 +437,7 @@ def conflict_withdraw_view(request: HttpRequest, conflict_id: str) -> HttpRespon
     try:
         services.conflict_withdraw(conflict=conflict, reason=form.cleaned_data["reason"], by=actor)
     except ZhengwuError as exc:
-        return _detail_page(request, actor, expert, error=exc, status=_status(exc))
+        return _detail_page(request, actor, expert, error=exc, status=refusal_status(exc))
     messages.success(request, gettext("Declaration withdrawn."))
     return _back(request, actor, expert)
 
@@ -468,7 +459,7 @@ def availability_add(request: HttpRequest, expert_id: str) -> HttpResponse:
     try:
         services.availability_set(expert=expert, windows=windows, by=actor)
     except ZhengwuError as exc:
-        return _detail_page(request, actor, expert, error=exc, status=_status(exc))
+        return _detail_page(request, actor, expert, error=exc, status=refusal_status(exc))
     messages.success(request, gettext("Period of unavailability recorded."))
     return _back(request, actor, expert)
 
@@ -485,7 +476,7 @@ def availability_remove(request: HttpRequest, expert_id: str, window_id: int) ->
     try:
         services.availability_set(expert=expert, windows=windows, by=actor)
     except ZhengwuError as exc:
-        return _detail_page(request, actor, expert, error=exc, status=_status(exc))
+        return _detail_page(request, actor, expert, error=exc, status=refusal_status(exc))
     messages.success(request, gettext("Period of unavailability removed."))
     return _back(request, actor, expert)
 
@@ -518,7 +509,7 @@ def expert_import_view(request: HttpRequest) -> HttpResponse:
     try:
         report = services.experts_import(file=upload, file_name=upload.name or "", by=actor)
     except ZhengwuError as exc:
-        return _import_page(request, form=form, error=exc, status=_status(exc))
+        return _import_page(request, form=form, error=exc, status=refusal_status(exc))
     return _import_page(request, report=report)
 
 
@@ -700,7 +691,7 @@ def draw_commit_view(request: HttpRequest, section_code: str) -> HttpResponse:
         context = _draw_context(request, actor, section, with_panel=False)
         if context["form"] is not None:
             context["form"] = form
-        return _draw_page(request, {**context, "error": exc}, status=_status(exc))
+        return _draw_page(request, {**context, "error": exc}, status=refusal_status(exc))
     messages.success(
         request,
         gettext("Draw committed. Commitment %(commitment)s published at %(at)s.")
@@ -726,7 +717,7 @@ def draw_perform_view(request: HttpRequest, section_code: str) -> HttpResponse:
         context = _draw_context(request, actor, section, with_panel=False)
         if context["perform_form"] is not None:
             context["perform_form"] = form
-        return _draw_page(request, {**context, "error": exc}, status=_status(exc))
+        return _draw_page(request, {**context, "error": exc}, status=refusal_status(exc))
     messages.success(request, gettext("The draw is done; the drawn experts are notified."))
     return HttpResponseRedirect(_url(request, "draw_section", section.code))
 
@@ -768,7 +759,7 @@ def assignment_answer_view(request: HttpRequest, assignment_id: str, answer: str
         expert = selectors.expert_own(by=actor)
         if expert is None:
             raise Http404 from exc
-        return _detail_page(request, actor, expert, error=exc, status=_status(exc))
+        return _detail_page(request, actor, expert, error=exc, status=refusal_status(exc))
     if accept:
         messages.success(
             request, gettext("You accepted the assignment for section %(code)s.") % {"code": assignment.section_code}

@@ -60,7 +60,7 @@ from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import CHINA_TZ, clock_now
 from zhengwu.kernel.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied, ZhengwuError
 from zhengwu.kernel.money import money_format, money_to_fen
-from zhengwu.platform.web.access import roles_required
+from zhengwu.platform.web.access import refusal_status, roles_required
 from zhengwu.platform.web.exports import xlsx_response
 
 PAGE_SIZE = 20
@@ -97,15 +97,6 @@ def _actor(request: HttpRequest) -> Actor:
 def _url(request: HttpRequest, name: str, *args: Any) -> str:
     platform = getattr(request, "zw_platform", None) or "trading"
     return reverse(f"{platform}:tendering:{name}", args=args)
-
-
-def _status(error: ZhengwuError) -> int:
-    """The page status of a refusal: 403 for permission, 404 for a missing thing, else 400."""
-    if isinstance(error, PermissionDenied | NotAuthenticated):
-        return 403
-    if isinstance(error, NotFound):
-        return 404
-    return 400
 
 
 def _local(value: dt.datetime | None) -> str:
@@ -337,7 +328,7 @@ def project_new(request: HttpRequest) -> HttpResponse:
             by=actor,
         )
     except ZhengwuError as exc:
-        return render(request, "tendering/project_new.html", {"form": form, "error": exc}, status=_status(exc))
+        return render(request, "tendering/project_new.html", {"form": form, "error": exc}, status=refusal_status(exc))
     messages.success(request, gettext("Project %(code)s registered.") % {"code": project.code})
     return HttpResponseRedirect(_url(request, "project_detail", project.code))
 
@@ -496,7 +487,7 @@ def _project_act(
         done = act(project, actor, form.cleaned_data)
     except ZhengwuError as exc:
         context = _project_context(request, actor, project, **{form_key: form, "error": exc})
-        return render(request, "tendering/project_detail.html", context, status=_status(exc))
+        return render(request, "tendering/project_detail.html", context, status=refusal_status(exc))
     messages.success(request, done)
     return HttpResponseRedirect(_url(request, "project_detail", project.code))
 
@@ -739,7 +730,7 @@ def objection_reply_view(request: HttpRequest, code: str, objection_id: str) -> 
         done = act(project, actor, form.cleaned_data)
     except ZhengwuError as exc:
         context = _project_context(request, actor, project, error=exc, reply_forms={objection_id: form})
-        return render(request, "tendering/project_detail.html", context, status=_status(exc))
+        return render(request, "tendering/project_detail.html", context, status=refusal_status(exc))
     messages.success(request, done)
     return HttpResponseRedirect(_url(request, "project_detail", project.code))
 
@@ -770,7 +761,7 @@ def obtainers_view(request: HttpRequest, section_code: str) -> HttpResponse:
         rows = selectors.document_obtainers_for(section=section, by=actor)
     except ZhengwuError as exc:
         context = {"section": section, "error": exc, "suspension": suspension}
-        return render(request, "tendering/obtainers.html", context, status=_status(exc))
+        return render(request, "tendering/obtainers.html", context, status=refusal_status(exc))
     return render(
         request,
         "tendering/obtainers.html",
@@ -898,7 +889,7 @@ def _tender_act(
         done = act(section, actor, form.cleaned_data)
     except ZhengwuError as exc:
         context = _tender_context(request, actor, section, **{form_key: form, "error": exc})
-        return render(request, "tendering/tender_detail.html", context, status=_status(exc))
+        return render(request, "tendering/tender_detail.html", context, status=refusal_status(exc))
     messages.success(request, done)
     return HttpResponseRedirect(_url(request, "tender_detail", section.code))
 
@@ -952,7 +943,7 @@ def document_download_view(request: HttpRequest, document_id: str) -> HttpRespon
     except NotFound as exc:
         raise Http404(exc.message) from exc
     except ZhengwuError as exc:
-        return render(request, "tendering/refused.html", {"error": exc}, status=_status(exc))
+        return render(request, "tendering/refused.html", {"error": exc}, status=refusal_status(exc))
     return FileResponse(
         selectors.document_open(document=document),
         as_attachment=True,
@@ -1053,7 +1044,7 @@ def registration_detail(request: HttpRequest, registration_id: str) -> HttpRespo
     """One registration by its reference: its own bidder, or centre staff (404 page for anyone else)."""
     actor, found = _registration_for(request, registration_id)
     if isinstance(found, ZhengwuError):
-        return render(request, "tendering/refused.html", {"error": found}, status=_status(found))
+        return render(request, "tendering/refused.html", {"error": found}, status=refusal_status(found))
     return _registration_page(request, actor, found)
 
 
@@ -1068,7 +1059,7 @@ def _registration_act(
     """Run one staff action of the registration page: shape check, service call, then redirect or the refusal."""
     actor, found = _registration_for(request, registration_id)
     if isinstance(found, ZhengwuError):
-        return render(request, "tendering/refused.html", {"error": found}, status=_status(found))
+        return render(request, "tendering/refused.html", {"error": found}, status=refusal_status(found))
     if not form.is_valid():
         error = InvalidInput(gettext("Please correct the fields marked below."), code="form_invalid")
         return _registration_page(request, actor, found, status=400, **{form_key: form, "error": error})
@@ -1077,7 +1068,7 @@ def _registration_act(
     except ZhengwuError as exc:
         # Re-read: the page shows the registration as it is, unchanged by the refused act.
         current = selectors.registration_get(uuid=found.uuid, by=actor)
-        return _registration_page(request, actor, current, status=_status(exc), **{form_key: form, "error": exc})
+        return _registration_page(request, actor, current, status=refusal_status(exc), **{form_key: form, "error": exc})
     messages.success(request, done)
     return HttpResponseRedirect(_url(request, "registration_detail", str(found.uuid)))
 
@@ -1128,7 +1119,7 @@ def registrations_view(request: HttpRequest, section_code: str) -> HttpResponse:
         rows = selectors.registrations_for(section=section, by=actor)
     except ZhengwuError as exc:
         context = {"section": section, "error": exc, "suspension": suspension}
-        return render(request, "tendering/registrations.html", context, status=_status(exc))
+        return render(request, "tendering/registrations.html", context, status=refusal_status(exc))
     return render(
         request,
         "tendering/registrations.html",
@@ -1262,7 +1253,7 @@ def _refund_list_page(
     try:
         taken = selectors.refunds_page(by=actor, status=state, page=_refund_page_int(request.GET.get("page")))
     except ZhengwuError as exc:
-        return render(request, "tendering/refunds.html", {"error": exc}, status=_status(exc))
+        return render(request, "tendering/refunds.html", {"error": exc}, status=refusal_status(exc))
     return render(
         request,
         "tendering/refunds.html",
@@ -1290,7 +1281,7 @@ def refund_list(request: HttpRequest) -> HttpResponse:
     try:
         rows = selectors.refunds_export(by=actor, status=wanted if wanted in Refund.Status.values else "")
     except ZhengwuError as exc:
-        return render(request, "tendering/refunds.html", {"error": exc}, status=_status(exc))
+        return render(request, "tendering/refunds.html", {"error": exc}, status=refusal_status(exc))
     return xlsx_response(
         filename=gettext("refunds"),
         sheet=gettext("Refunds"),
@@ -1332,7 +1323,7 @@ def refund_paid_view(request: HttpRequest, refund_id: str) -> HttpResponse:
     try:
         refund = selectors.refund_get(uuid=refund_id, by=actor)
     except ZhengwuError as exc:
-        return render(request, "tendering/refused.html", {"error": exc}, status=_status(exc))
+        return render(request, "tendering/refused.html", {"error": exc}, status=refusal_status(exc))
     form = RefundPaidForm(request.POST)
     if not form.is_valid():
         error = InvalidInput(gettext("Please correct the fields marked below."), code="form_invalid")
@@ -1346,7 +1337,7 @@ def refund_paid_view(request: HttpRequest, refund_id: str) -> HttpResponse:
             by=actor,
         )
     except ZhengwuError as exc:
-        return _refund_list_page(request, actor, status=_status(exc), error=exc)
+        return _refund_list_page(request, actor, status=refusal_status(exc), error=exc)
     messages.success(
         request, gettext("Refund of %(amount)s yuan recorded as paid.") % {"amount": _yuan(refund.amount_fen)}
     )
@@ -1461,7 +1452,7 @@ def _prequal_list_page(
         rows = selectors.prequal_applications_for(section=section, by=actor)
     except ZhengwuError as exc:
         context = {"section": section, "error": exc}
-        return render(request, "tendering/prequal_applications.html", context, status=_status(exc))
+        return render(request, "tendering/prequal_applications.html", context, status=refusal_status(exc))
     facts = _prequal_section_facts(section, actor)
     reviewing = bool(facts and facts["in_prequalification"] and section.prequal_concluded_at is None)
     return render(
@@ -1504,7 +1495,7 @@ def prequal_review_view(request: HttpRequest, application_id: str) -> HttpRespon
     try:
         application = selectors.prequal_application_get(uuid=application_id, by=actor)
     except ZhengwuError as exc:
-        return render(request, "tendering/refused.html", {"error": exc}, status=_status(exc))
+        return render(request, "tendering/refused.html", {"error": exc}, status=refusal_status(exc))
     section = application.section
     form = PrequalReviewForm(request.POST)
     if not form.is_valid():
@@ -1518,7 +1509,7 @@ def prequal_review_view(request: HttpRequest, application_id: str) -> HttpRespon
             by=actor,
         )
     except ZhengwuError as exc:
-        return _prequal_list_page(request, actor, section, status=_status(exc), error=exc)
+        return _prequal_list_page(request, actor, section, status=refusal_status(exc), error=exc)
     messages.success(
         request, gettext("The decision on %(name)s is recorded.") % {"name": application.organisation_name}
     )
@@ -1534,8 +1525,8 @@ def prequal_conclude_view(request: HttpRequest, section_code: str) -> HttpRespon
         concluded = services.prequal_conclude(section=section, by=actor)
     except ZhengwuError as exc:
         if isinstance(exc, PermissionDenied):
-            return render(request, "tendering/refused.html", {"error": exc}, status=_status(exc))
-        return _prequal_list_page(request, actor, section, status=_status(exc), error=exc)
+            return render(request, "tendering/refused.html", {"error": exc}, status=refusal_status(exc))
+        return _prequal_list_page(request, actor, section, status=refusal_status(exc), error=exc)
     if concluded.status == rules.SectionStatus.FAILED:
         messages.success(
             request, gettext("Pre-qualification concluded: too few applicants passed; the section failed.")
@@ -1553,7 +1544,7 @@ def prequal_file_view(request: HttpRequest, application_id: str) -> HttpResponse
     try:
         application = selectors.prequal_file_download(uuid=application_id, by=actor)
     except ZhengwuError as exc:
-        return render(request, "tendering/refused.html", {"error": exc}, status=_status(exc))
+        return render(request, "tendering/refused.html", {"error": exc}, status=refusal_status(exc))
     return FileResponse(
         selectors.prequal_file_open(application=application),
         as_attachment=True,
@@ -1615,5 +1606,5 @@ def registration_search_view(request: HttpRequest) -> HttpResponse:
         found = selectors.registration_find(reference=reference, by=actor)
     except ZhengwuError as exc:
         context = {"reference": reference, "error": exc}
-        return render(request, "tendering/registration_search.html", context, status=_status(exc))
+        return render(request, "tendering/registration_search.html", context, status=refusal_status(exc))
     return HttpResponseRedirect(_url(request, "registration_detail", str(found.uuid)))

@@ -16,6 +16,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 
+from zhengwu.kernel.errors import NotAuthenticated, NotFound, ZhengwuError
+from zhengwu.kernel.errors import PermissionDenied as KernelPermissionDenied
+
 
 def login_url_for(request: HttpRequest) -> str:
     name = getattr(request, "zw_platform", None) or "public"
@@ -40,3 +43,16 @@ def roles_required(*roles: str) -> Callable[[Callable[..., HttpResponseBase]], C
         return wrapper
 
     return decorator
+
+
+def refusal_status(error: ZhengwuError) -> int:
+    """The status of a page re-shown with a refusal: 403 for permission, 404 for a missing thing, else 400.
+
+    A refused form is shown again with its reason (400), unlike the API, which keeps every
+    error's own ``http_status``.
+    """
+    if isinstance(error, KernelPermissionDenied | NotAuthenticated):
+        return 403
+    if isinstance(error, NotFound):
+        return 404
+    return 400
