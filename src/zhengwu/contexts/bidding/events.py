@@ -10,11 +10,14 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import datetime as dt
 import json
 import re
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from zhengwu.kernel.crypto import VerifyKey
+from zhengwu.kernel.money import money_format
 from zhengwu.platform.exchange.events import ExchangeEvent
 
 FREEZE_TYPE = "zhengwu.bid.freeze"
@@ -141,3 +144,76 @@ class CustodyShareIssued(ExchangeEvent):
     @property
     def aggregate_id(self) -> str:
         return self.section_code
+
+
+# The read-out fields a record's table shows in columns; the rest are listed as "other".
+READOUT_COLUMNS = ("price_fen", "duration_days", "quality", "key_personnel")
+
+
+def _readout_text(value: Any) -> str:
+    if isinstance(value, list):
+        return "、".join(str(item) for item in value)
+    return "" if value is None else str(value)
+
+
+def _instant_or_none(value: Any) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def opening_record_rows(
+    record: Mapping[str, Any],
+    *,
+    outcome_labels: Mapping[str, Any],
+    cause_labels: Mapping[str, Any],
+    other_labels: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A received opening record as a page shows it: bids in opening order with their read-out,
+    objections with replies, and the times of the ceremony (the receiving platform's labels)."""
+    bids = []
+    for bid in sorted(record.get("bids", []), key=lambda b: b.get("position", 0)):
+        readout = bid.get("readout") if isinstance(bid.get("readout"), dict) else None
+        price = readout.get("price_fen") if readout else None
+        cause = bid.get("failure_cause") or ""
+        bids.append(
+            {
+                "position": int(bid.get("position", 0)) + 1,
+                "bidder": bid.get("bidder", ""),
+                "bidder_uscc": bid.get("bidder_uscc", ""),
+                "envelope": bid.get("envelope", ""),
+                "digest": bid.get("digest", ""),
+                "outcome": bid.get("outcome", ""),
+                "outcome_label": outcome_labels.get(bid.get("outcome", ""), bid.get("outcome", "")),
+                "cause": cause,
+                "cause_label": cause_labels.get(cause, cause),
+                "read_out": readout is not None,
+                "price": money_format(price) if isinstance(price, int) and not isinstance(price, bool) else "",
+                "duration": _readout_text(readout.get("duration_days")) if readout else "",
+                "quality": _readout_text(readout.get("quality")) if readout else "",
+                "personnel": _readout_text(readout.get("key_personnel")) if readout else "",
+                "other": [
+                    ((other_labels or {}).get(key, key), _readout_text(value))
+                    for key, value in sorted((readout or {}).items())
+                    if key not in READOUT_COLUMNS
+                ],
+            }
+        )
+    return {
+        "bids": bids,
+        "objections": [
+            {
+                "bidder": o.get("bidder", ""),
+                "text": o.get("text", ""),
+                "reply": o.get("reply", ""),
+                "filed_at": _instant_or_none(o.get("filed_at")),
+            }
+            for o in record.get("objections", [])
+            if isinstance(o, dict)
+        ],
+        "started_at": _instant_or_none(record.get("started_at")),
+        "readout_at": _instant_or_none(record.get("readout_at")),
+        "host": record.get("host", ""),
+        "envelopes": [str(e) for e in record.get("envelopes", []) if isinstance(e, str)],
+    }

@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from zhengwu.contexts.disclosure.models import OpeningRecord
+from zhengwu.contexts.bidding.events import opening_record_rows
 from zhengwu.contexts.disclosure.selectors import (
     MARKET_ROLES,
     NOTICE_KINDS,
@@ -273,74 +273,10 @@ FAILURE_CAUSE_LABELS = {
     "storage_mismatch": _("The stored file is not the one on the receipt"),
 }
 # The read-out fields with a column of their own; any other field is listed under "Other".
-READOUT_COLUMNS = ("price_fen", "duration_days", "quality", "key_personnel")
 READOUT_OTHER_LABELS = {
     "delivery_days": _("Delivery (calendar days)"),
     "discount_rate": _("Discount rate"),
 }
-
-
-def _readout_text(value: Any) -> str:
-    if isinstance(value, list):
-        return "、".join(str(item) for item in value)
-    return "" if value is None else str(value)
-
-
-def opening_record_rows(record: OpeningRecord) -> dict[str, Any]:
-    """The opening record as the page shows it: bids in opening order with their read-out,
-    objections with replies, and the times of the ceremony."""
-    content = record.record
-    bids = []
-    for bid in sorted(content.get("bids", []), key=lambda b: b.get("position", 0)):
-        readout = bid.get("readout") if isinstance(bid.get("readout"), dict) else None
-        price = readout.get("price_fen") if readout else None
-        cause = bid.get("failure_cause") or ""
-        bids.append(
-            {
-                "position": int(bid.get("position", 0)) + 1,
-                "bidder": bid.get("bidder", ""),
-                "bidder_uscc": bid.get("bidder_uscc", ""),
-                "envelope": bid.get("envelope", ""),
-                "digest": bid.get("digest", ""),
-                "outcome": bid.get("outcome", ""),
-                "outcome_label": OUTCOME_LABELS.get(bid.get("outcome", ""), bid.get("outcome", "")),
-                "cause_label": FAILURE_CAUSE_LABELS.get(cause, cause),
-                "read_out": readout is not None,
-                "price": money_format(price) if isinstance(price, int) and not isinstance(price, bool) else "",
-                "duration": _readout_text(readout.get("duration_days")) if readout else "",
-                "quality": _readout_text(readout.get("quality")) if readout else "",
-                "personnel": _readout_text(readout.get("key_personnel")) if readout else "",
-                "other": [
-                    (READOUT_OTHER_LABELS.get(key, key), _readout_text(value))
-                    for key, value in sorted((readout or {}).items())
-                    if key not in READOUT_COLUMNS
-                ],
-            }
-        )
-    return {
-        "bids": bids,
-        "objections": [
-            {
-                "bidder": o.get("bidder", ""),
-                "text": o.get("text", ""),
-                "reply": o.get("reply", ""),
-                "filed_at": _instant_or_none(o.get("filed_at")),
-            }
-            for o in content.get("objections", [])
-            if isinstance(o, dict)
-        ],
-        "started_at": _instant_or_none(content.get("started_at")),
-        "readout_at": _instant_or_none(content.get("readout_at")),
-        "host": content.get("host", ""),
-        "envelopes": [str(e) for e in content.get("envelopes", []) if isinstance(e, str)],
-    }
-
-
-def _instant_or_none(value: Any) -> dt.datetime | None:
-    try:
-        return dt.datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
 
 
 def section_detail(request: HttpRequest, section_code: str) -> HttpResponse:
@@ -360,7 +296,16 @@ def section_detail(request: HttpRequest, section_code: str) -> HttpResponse:
         "draw": draw,
         # One record per opening round: a two-envelope tender publishes two.
         "openings": [
-            (record, opening_record_rows(record), freeze is not None and record.freeze_root == freeze.root)
+            (
+                record,
+                opening_record_rows(
+                    record.record,
+                    outcome_labels=OUTCOME_LABELS,
+                    cause_labels=FAILURE_CAUSE_LABELS,
+                    other_labels=READOUT_OTHER_LABELS,
+                ),
+                freeze is not None and record.freeze_root == freeze.root,
+            )
             for record in records
         ],
     }

@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from zhengwu.contexts.bidding.events import opening_record_rows
 from zhengwu.contexts.identity.selectors import actor_for
-from zhengwu.contexts.supervision.models import OpeningRecord
 from zhengwu.contexts.supervision.selectors import (
     SECTION_STATUSES,
     held_share_get,
@@ -38,7 +38,6 @@ from zhengwu.contexts.supervision.services import held_share_release
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import CHINA_TZ
 from zhengwu.kernel.errors import InvalidInput, NotAuthenticated, NotFound, ZhengwuError
-from zhengwu.kernel.money import money_format
 from zhengwu.platform.web.access import login_url_for, roles_required
 from zhengwu.platform.web.exports import xlsx_response
 
@@ -275,67 +274,6 @@ FAILURE_CAUSE_LABELS = {
     "custody_incomplete": _("The opening key's custodians did not release their shares in time"),
     "storage_mismatch": _("The stored file is not the one on the receipt"),
 }
-READOUT_COLUMNS = ("price_fen", "duration_days", "quality", "key_personnel")
-
-
-def _readout_text(value: Any) -> str:
-    if isinstance(value, list):
-        return "、".join(str(item) for item in value)
-    return "" if value is None else str(value)
-
-
-def _instant_or_none(value: Any) -> dt.datetime | None:
-    try:
-        return dt.datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
-
-
-def _record_rows(record: OpeningRecord) -> dict[str, Any]:
-    content = record.record
-    bids = []
-    for bid in sorted(content.get("bids", []), key=lambda b: b.get("position", 0)):
-        readout = bid.get("readout") if isinstance(bid.get("readout"), dict) else None
-        price = readout.get("price_fen") if readout else None
-        cause = bid.get("failure_cause") or ""
-        bids.append(
-            {
-                "position": int(bid.get("position", 0)) + 1,
-                "bidder": bid.get("bidder", ""),
-                "bidder_uscc": bid.get("bidder_uscc", ""),
-                "envelope": bid.get("envelope", ""),
-                "digest": bid.get("digest", ""),
-                "outcome": bid.get("outcome", ""),
-                "outcome_label": OUTCOME_LABELS.get(bid.get("outcome", ""), bid.get("outcome", "")),
-                "cause": cause,
-                "cause_label": FAILURE_CAUSE_LABELS.get(cause, cause),
-                "price": money_format(price) if isinstance(price, int) and not isinstance(price, bool) else "",
-                "duration": _readout_text(readout.get("duration_days")) if readout else "",
-                "quality": _readout_text(readout.get("quality")) if readout else "",
-                "personnel": _readout_text(readout.get("key_personnel")) if readout else "",
-                "other": [
-                    (key, _readout_text(value))
-                    for key, value in sorted((readout or {}).items())
-                    if key not in READOUT_COLUMNS
-                ],
-            }
-        )
-    return {
-        "bids": bids,
-        "objections": [
-            {
-                "bidder": o.get("bidder", ""),
-                "text": o.get("text", ""),
-                "reply": o.get("reply", ""),
-                "filed_at": _instant_or_none(o.get("filed_at")),
-            }
-            for o in content.get("objections", [])
-            if isinstance(o, dict)
-        ],
-        "started_at": _instant_or_none(content.get("started_at")),
-        "readout_at": _instant_or_none(content.get("readout_at")),
-        "host": content.get("host", ""),
-    }
 
 
 @roles_required(*TRADE_ROLES)
@@ -376,7 +314,11 @@ def opening_detail(request: HttpRequest, section_code: str) -> HttpResponse:
     context = {
         "found": found,
         "rounds": opening_record_rounds(section_code=section_code),
-        "opening": _record_rows(record) if record is not None else None,
+        "opening": (
+            opening_record_rows(record.record, outcome_labels=OUTCOME_LABELS, cause_labels=FAILURE_CAUSE_LABELS)
+            if record is not None
+            else None
+        ),
         "root_matches": record is not None and freeze is not None and record.freeze_root == freeze.root,
         "status_label": _status_label(found.section.status) if found.section is not None else "",
     }
