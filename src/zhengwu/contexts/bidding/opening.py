@@ -164,12 +164,6 @@ def opening_start(*, section: Any, by: Actor) -> Opening:
     return opening
 
 
-def _round_envelopes(opening: Opening) -> list[str]:
-    if opening.envelopes:
-        return list(opening.envelopes)
-    return list(OpeningKey.objects.filter(section_uuid=opening.section_uuid).values_list("envelope", flat=True))
-
-
 def _decrypting(opening: Opening, now: dt.datetime) -> None:
     if opening.stage != Opening.Stage.DECRYPTING:
         raise Conflict("解密阶段已结束", code="decryption_closed", detail={"stage": opening.stage})
@@ -208,7 +202,7 @@ def _share_store(*, opening: Opening, envelope: str, holder: str, mnemonic: str,
         locked = _locked(opening)
         _decrypting(locked, now)
         opening_key = _opening_key(locked, envelope)
-        if envelope not in _round_envelopes(locked):
+        if envelope not in locked.envelopes:
             # A later round's share waits for that round: no server holds it any earlier.
             raise Conflict(
                 "该信封不在本轮开标中",
@@ -352,7 +346,7 @@ def opening_decrypt(*, opening: Opening, by: Actor) -> list[OpeningEntry]:
         # Only this round's keys are rebuilt: a commercial key stays split during the technical round.
         keys = {
             k.envelope: k
-            for k in OpeningKey.objects.filter(section_uuid=locked.section_uuid, envelope__in=_round_envelopes(locked))
+            for k in OpeningKey.objects.filter(section_uuid=locked.section_uuid, envelope__in=locked.envelopes)
         }
         privates = {envelope: _opening_private(key) for envelope, key in keys.items()}
         missing = sorted(e for e, p in privates.items() if p is None)
@@ -505,7 +499,7 @@ def opening_record_build(*, opening: Opening) -> dict[str, Any]:
         "type": RECORD_TYPE,
         "section": opening.section_code,
         "round": opening.round,
-        "envelopes": _round_envelopes(opening),
+        "envelopes": list(opening.envelopes),
         "started_at": _iso(opening.started_at),
         "readout_at": _iso(opening.readout_at),
         "host": opening.host_username,
