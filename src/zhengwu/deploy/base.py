@@ -250,4 +250,10 @@ ZHENGWU_EXCHANGE_ROUTES: dict[str, list[str]] = {
     "supervision.custody_share.released": ["trading"],
     # The commitment of an expert draw, published before the draw (never the pool or a name).
     "experts.draw.committed": ["public"],
+    # After the evaluation: the candidates (with the committee and the draw record), the award,
+    # the contract; the written report goes to the supervising department only.
+    "evaluation.candidates.published": ["public", "supervision"],
+    "evaluation.award.decided": ["public", "supervision"],
+    "evaluation.contract.registered": ["public", "supervision"],
+    "evaluation.written_report.submitted": ["supervision"],
 }
