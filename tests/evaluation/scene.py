@@ -147,3 +147,34 @@ def gp_scores(letters: dict[str, str], overrides: dict[str, dict[str, str]] | No
     for letter, values in (overrides or {}).items():
         sheet[letters[letter]].update(values)
     return sheet
+
+
+def evaluation_complete(ready: Ready, *, reject: str = "C") -> Any:
+    """Run the room to its signed report: the bids in ``reject`` are rejected by every member
+    ("not responsive"), every member scores the rest as ``gp_scores`` and signs.
+
+    With the default, the candidates are A 87.00, B 84.50 (reference §4.6 A, C rejected) and D
+    82.75 (``gp_scores``: 95/120 × 30 + 45 + 14).
+    """
+    from zhengwu.contexts.evaluation import services
+    from zhengwu.contexts.evaluation.models import Evaluation
+
+    w, bid = ready.world, ready.bid
+    evaluation = services.evaluation_create(section=ready.section, method=GP_METHOD, by=w["staff"])
+    services.leader_set(evaluation=evaluation, expert_id=ready.experts["expert"], by=w["staff"])
+    for username in EXPERTS:
+        for letter in "ABCD":
+            services.compliance_mark(
+                evaluation=evaluation,
+                bid_id=bid[letter],
+                compliant=letter not in reject,
+                reason="not_responsive" if letter in reject else "",
+                by=w[username],
+            )
+    kept = {bid_id: row for bid_id, row in gp_scores(bid).items() if bid_id not in {bid[x] for x in reject}}
+    for username in EXPERTS:
+        if kept:  # every bid rejected: nothing to score
+            services.sheet_submit(evaluation=evaluation, scores=kept, by=w[username])
+    for username in EXPERTS:
+        services.report_sign(evaluation=evaluation, agrees=True, by=w[username])
+    return Evaluation.objects.get(pk=evaluation.pk)

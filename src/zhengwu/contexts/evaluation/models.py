@@ -29,6 +29,10 @@ class Evaluation(models.Model):
     created_at = models.DateTimeField()
     created_by_username = models.CharField(max_length=150)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # The result every member signed, as plain JSON with its digest, kept when the report completes:
+    # what follows (publicity, award) reads this, not a recomputation.
+    result = models.JSONField(null=True, blank=True)
+    result_digest = models.CharField(max_length=64, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     def __str__(self) -> str:
@@ -94,3 +98,69 @@ class Signature(models.Model):
 
     def __str__(self) -> str:
         return f"signature {self.member_id}"
+
+
+class Publicity(models.Model):
+    """The winning candidates' publicity (中标候选人公示) as published: period and candidates.
+
+    ``candidates`` is the list the public saw (rank, bid, bidder, price, score), kept as published
+    so the award is checked against exactly it.
+    """
+
+    evaluation = models.OneToOneField(Evaluation, on_delete=models.PROTECT, related_name="publicity")
+    starts_at = models.DateTimeField("公示开始")
+    ends_at = models.DateTimeField("公示截止")
+    late = models.BooleanField("逾期公示", default=False)
+    candidates = models.JSONField()
+    published_by_username = models.CharField(max_length=150)
+
+    def __str__(self) -> str:
+        return f"publicity {self.evaluation_id}"
+
+
+class Award(models.Model):
+    """The award (定标) and its notice (中标通知书), the written report and the budget savings.
+
+    ``savings_fen`` = ``budget_fen`` − ``price_fen`` (预算金额 − 中标金额), recorded when decided.
+    ``contract_due`` and ``report_due`` are the last instants the law allows (exclusive bounds).
+    """
+
+    evaluation = models.OneToOneField(Evaluation, on_delete=models.PROTECT, related_name="award")
+    bid_id = models.CharField(max_length=36)
+    bidder = models.CharField("中标人", max_length=200)
+    bidder_uscc = models.CharField(max_length=18)
+    rank = models.PositiveSmallIntegerField("中标候选人排名")
+    price_fen = models.BigIntegerField("中标金额（分）")
+    budget_fen = models.BigIntegerField("预算金额（分）")
+    savings_fen = models.BigIntegerField("节约资金（分）")
+    passed_over = models.JSONField(default=list)
+    notice_number = models.CharField("中标通知书编号", max_length=60, unique=True)
+    decided_at = models.DateTimeField("定标时间")
+    decided_by_username = models.CharField(max_length=150)
+    contract_due = models.DateTimeField("合同签订期限")
+    report_due = models.DateTimeField("书面报告期限", null=True, blank=True)
+    report_text = models.TextField("招标投标情况书面报告", blank=True)
+    report_submitted_at = models.DateTimeField(null=True, blank=True)
+    report_submitted_by_username = models.CharField(max_length=150, blank=True)
+
+    def __str__(self) -> str:
+        return f"award {self.notice_number}"
+
+
+class Contract(models.Model):
+    """The written contract with the winner, registered with its key terms (合同的主要条款)."""
+
+    award = models.OneToOneField(Award, on_delete=models.PROTECT, related_name="contract")
+    number = models.CharField("合同编号", max_length=60)
+    subject = models.CharField("合同标的", max_length=300)
+    amount_fen = models.BigIntegerField("合同价款（分）")
+    quality = models.CharField("质量要求", max_length=300)
+    term = models.CharField("履行期限", max_length=200)
+    signed_on = models.DateField("签订日期")
+    late = models.BooleanField("逾期签订", default=False)
+    security_return_due = models.DateTimeField("投标保证金退还期限")
+    registered_at = models.DateTimeField()
+    registered_by_username = models.CharField(max_length=150)
+
+    def __str__(self) -> str:
+        return f"contract {self.number}"

@@ -144,12 +144,15 @@ def _entries(evaluation: Evaluation) -> list[BidEntry]:
 
 
 def result_for(*, evaluation: Evaluation) -> EvaluationResult | None:
-    """The committee's result (``rules.evaluation_compute``) once every sheet is submitted; None before.
+    """The committee's result (``rules.evaluation_compute``) once every sheet is submitted (or the
+    review rejected every bid); None before.
 
     Recomputed from the stored marks and sheets on each call: the inputs are locked by then, and
     the same inputs always give the same result.
     """
-    if not sheets_all_submitted(evaluation=evaluation):
+    valid = valid_bid_ids(evaluation=evaluation)
+    # Every bid rejected in the review: nothing to score, the result (failed) stands without sheets.
+    if valid is None or (valid and not sheets_all_submitted(evaluation=evaluation)):
         return None
     sheets = [
         ScoreSheet(expert_id=sheet.member.expert_id, bid_id=bid_id, scores=scores)
@@ -159,13 +162,14 @@ def result_for(*, evaluation: Evaluation) -> EvaluationResult | None:
     return evaluation_compute(method=method_build(evaluation.method), bids=_entries(evaluation), sheets=sheets)
 
 
-def _plain(value: Any) -> Any:
+def result_plain(value: Any) -> Any:
+    """A result (or any part of it) as plain JSON: dataclasses as dicts, decimals as strings."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: result_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): result_plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [result_plain(v) for v in value]
     if isinstance(value, Decimal):
         return str(value)
     return value
@@ -173,7 +177,7 @@ def _plain(value: Any) -> Any:
 
 def result_digest(result: EvaluationResult) -> str:
     """The digest (intl suite, SHA-256) of the result's canonical JSON: what each member signs."""
-    body = json.dumps(_plain(result), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    body = json.dumps(result_plain(result), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return suite_get("intl").hexdigest(body.encode("utf-8"))
 
 

@@ -539,6 +539,14 @@ def draw_record(*, section_code: str, by: Actor) -> dict[str, Any]:
     return dict(found.record)
 
 
+def draw_record_published(*, section_code: str) -> dict[str, Any] | None:
+    """The full record of a section's performed draw, for publication with the candidates (None if
+    the panel was not drawn here). For the evaluation context's publication only: who sat on the
+    panel becomes public then (ebidding-rules §6), and the record is what lets anyone re-run the draw."""
+    found = ExpertDraw.objects.filter(section_code=(section_code or "").strip()).first()
+    return dict(found.record) if found is not None and found.record is not None else None
+
+
 def assignment_own_get(*, uuid: str | uuid_lib.UUID, by: Actor) -> ExpertAssignment:
     """One of the signed-in expert's own assignments; NotFound for anyone else's (as if absent)."""
     expert = expert_own(by=by)

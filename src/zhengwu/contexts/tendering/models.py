@@ -183,6 +183,10 @@ class Section(_FrozenFields):
         verbose_name="重新招标所替代的标段",
     )
     attempt = models.PositiveSmallIntegerField("招标次数", default=1)
+    # The winning candidates' publicity (中标候选人公示), set by the evaluation context when it
+    # publishes them: objections to the result are filed within it (招标条例 第五十四条).
+    publicity_starts_at = models.DateTimeField("中标候选人公示开始", null=True, blank=True)
+    publicity_ends_at = models.DateTimeField("中标候选人公示截止", null=True, blank=True)
     created_at = models.DateTimeField()
     version = models.PositiveIntegerField(default=1)
 
@@ -557,6 +561,8 @@ REFUND_REASON_LABELS: dict[str, str] = {
     "terminated": "终止招标",
     "registration_withdrawn": "撤回竞买申请",
     "registration_refused": "不予确认竞买资格",
+    "contract_signed": "书面合同签订后退还",
+    "section_failed": "所有投标被否决，重新招标",
 }
 
 

@@ -18,6 +18,18 @@ from zhengwu.contexts.tendering.services.notices import (
     notice_publish,
     notice_revise,
 )
+from zhengwu.contexts.tendering.services.outcome import (
+    SecurityOwed,
+    bid_securities_owed,
+    publicity_ends_at,
+    publicity_plan,
+    publicity_required,
+    section_award_ready,
+    section_award_record,
+    section_candidates_publish,
+    section_contract_record,
+    section_evaluation_failed,
+)
 from zhengwu.contexts.tendering.services.prequalification import (
     prequal_apply,
     prequal_conclude,
@@ -39,7 +51,9 @@ from zhengwu.contexts.tendering.services.transitions import section_close_biddin
 from zhengwu.contexts.tendering.services.withdrawal import registration_withdraw
 
 __all__ = [
+    "SecurityOwed",
     "answer_publish",
+    "bid_securities_owed",
     "deposit_record",
     "document_obtain",
     "document_upload",
@@ -55,6 +69,9 @@ __all__ = [
     "prequal_review",
     "prequal_withdraw",
     "project_register",
+    "publicity_ends_at",
+    "publicity_plan",
+    "publicity_required",
     "question_ask",
     "refund_record_paid",
     "registration_apply",
@@ -62,7 +79,12 @@ __all__ = [
     "registration_refuse",
     "registration_withdraw",
     "section_add",
+    "section_award_ready",
+    "section_award_record",
+    "section_candidates_publish",
     "section_close_bidding",
+    "section_contract_record",
+    "section_evaluation_failed",
     "section_retender",
     "section_transition",
     "tender_terminate",

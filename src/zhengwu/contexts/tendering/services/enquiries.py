@@ -258,6 +258,8 @@ def objection_file(*, section: Section, kind: str, text: str, by: Actor) -> Obje
         ruleset = ruleset_of(locked)
         calendar = calendar_get()
         rule = ruleset.objection_rule(kind)
+        if rule.window == "within_publicity" and locked.publicity_ends_at is None:
+            raise Conflict("尚未公示，不能对公示内容提出异议", code="publicity_not_started", detail={"kind": kind})
         # 政府采购 质疑 on the documents runs from the later of receiving them and the end of their
         # notice period (采购条例 第五十三条第（一）项), which is the reading rules takes.
         reference_at = None
@@ -271,7 +273,7 @@ def objection_file(*, section: Section, kind: str, text: str, by: Actor) -> Obje
             filed_at=now,
             # An objection at the opening refers to the opening time; the others to the deadline.
             bid_deadline=locked.opening_at if kind == rules.ObjectionKind.OPENING else locked.bid_deadline,
-            publicity_end=None,
+            publicity_end=locked.publicity_ends_at,
             calendar=calendar,
             reference_at=reference_at,
         )

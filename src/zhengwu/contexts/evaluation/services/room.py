@@ -28,6 +28,7 @@ from zhengwu.contexts.evaluation import selectors
 from zhengwu.contexts.evaluation.config import method_build
 from zhengwu.contexts.evaluation.models import ComplianceMark, Evaluation, Member, Sheet, Signature
 from zhengwu.contexts.evaluation.rules import Disqualification, SheetProblem, score_sheet_problems
+from zhengwu.contexts.evaluation.services.outcome import report_completed
 from zhengwu.contexts.experts import selectors as experts_selectors
 from zhengwu.contexts.tendering import selectors as tendering_selectors
 from zhengwu.kernel.actor import Actor
@@ -329,6 +330,7 @@ def report_sign(*, evaluation: Evaluation, agrees: bool, dissent: str = "", by: 
             locked.completed_at = now
             locked.version += 1
             locked.save(update_fields=["status", "completed_at", "version"])
+            report_completed(evaluation=locked, result=result, digest=signature.result_digest, now=now)
         audit_append(
             actor=by,
             action="evaluation.report.sign",
