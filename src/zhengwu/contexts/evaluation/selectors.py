@@ -19,7 +19,16 @@ from typing import Any
 
 from zhengwu.contexts.bidding import selectors as bidding_selectors
 from zhengwu.contexts.evaluation.config import method_build
-from zhengwu.contexts.evaluation.models import ComplianceMark, Evaluation, Member, Sheet, Signature
+from zhengwu.contexts.evaluation.models import (
+    Award,
+    ComplianceMark,
+    Contract,
+    Evaluation,
+    Member,
+    Publicity,
+    Sheet,
+    Signature,
+)
 from zhengwu.contexts.evaluation.review import Mark, compliance_decide
 from zhengwu.contexts.evaluation.rules import (
     BidEntry,
@@ -29,7 +38,9 @@ from zhengwu.contexts.evaluation.rules import (
     evaluation_compute,
 )
 from zhengwu.contexts.experts import selectors as experts_selectors
+from zhengwu.contexts.identity import selectors as identity_selectors
 from zhengwu.contexts.identity.roles import Role
+from zhengwu.contexts.tendering import selectors as tendering_selectors
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.crypto import suite_get
 from zhengwu.kernel.errors import NotFound
@@ -231,3 +242,46 @@ def bid_file_open(*, evaluation: Evaluation, bid_id: str, index: int, by: Actor)
         after={"member": member.expert_id, "bid": bid_id, "file": info.name, "digest": info.digest},
     )
     return info, stream
+
+
+# --- after the report ----------------------------------------------------------------------------
+
+
+def outcome_visible(*, section: Any, by: Actor) -> bool:
+    """Who reads a section's steps after the report before they are public: the tenderer or its
+    agency, centre staff and regulators (the public reads the public platform)."""
+    return not by.is_system and (oversees(by=by) or tendering_selectors.can_manage(project=section.project, by=by))
+
+
+@dataclasses.dataclass(frozen=True)
+class OutcomeView:
+    """A section's evaluation, publicity, award and contract as far as they exist."""
+
+    evaluation: Evaluation | None
+    publicity: Publicity | None
+    award: Award | None
+    contract: Contract | None
+
+
+def outcome_for(*, section: Any, by: Actor) -> OutcomeView:
+    """The steps after the report of ``section``; NotFound ``outcome_not_found`` for anyone who may not read them."""
+    if not outcome_visible(section=section, by=by):
+        raise NotFound("标段不存在", code="outcome_not_found")
+    evaluation = evaluation_get(section_code=section.code)
+    publicity = Publicity.objects.filter(evaluation=evaluation).first() if evaluation else None
+    award = Award.objects.filter(evaluation=evaluation).first() if evaluation else None
+    contract = Contract.objects.filter(award=award).first() if award else None
+    return OutcomeView(evaluation=evaluation, publicity=publicity, award=award, contract=contract)
+
+
+def award_notice_readable(*, award: Award, section: Any, by: Actor) -> bool:
+    """The award notice: the tenderer's side, centre staff, regulators, and the winner itself."""
+    if outcome_visible(section=section, by=by):
+        return True
+    if by.is_system or by.organisation_id is None:
+        return False
+    try:
+        organisation = identity_selectors.organisation_get_by_id(organisation_id=by.organisation_id)
+    except NotFound:
+        return False
+    return bool(organisation.uscc) and organisation.uscc == award.bidder_uscc

@@ -18,4 +18,10 @@ urlpatterns = [
         views.bid_file_view,
         name="bid_file",
     ),
+    # After the report: candidates' publicity, award, written report, contract (the tenderer's side).
+    path("sections/<str:section_code>/outcome/", views.outcome_view, name="outcome"),
+    path("sections/<str:section_code>/outcome/publicity/", views.publicity_view, name="outcome_publicity"),
+    path("sections/<str:section_code>/outcome/award/", views.award_view, name="outcome_award"),
+    path("sections/<str:section_code>/outcome/report/", views.written_report_view, name="outcome_report"),
+    path("sections/<str:section_code>/outcome/contract/", views.contract_view, name="outcome_contract"),
 ]

@@ -7,7 +7,9 @@ and, for centre staff and regulators, the progress page without a single mark or
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -29,10 +31,13 @@ from zhengwu.contexts.evaluation.rules import (
     EvaluationResult,
     SheetProblem,
 )
+from zhengwu.contexts.evaluation.rules.award import PASS_OVER_LABELS
 from zhengwu.contexts.identity.selectors import actor_for
 from zhengwu.contexts.tendering import selectors as tendering_selectors
+from zhengwu.contexts.tendering import services as tendering_services
 from zhengwu.kernel.actor import Actor
-from zhengwu.kernel.errors import NotFound, ZhengwuError
+from zhengwu.kernel.clock import CHINA_TZ, clock_now
+from zhengwu.kernel.errors import InvalidInput, NotFound, ZhengwuError
 from zhengwu.platform.web.access import refusal_status, roles_required
 
 # What the staff's creation form starts from: 政府采购综合评分法 with two items (edit to the documents).
@@ -405,3 +410,179 @@ def bid_file_view(request: HttpRequest, section_code: str, bid_id: str, index: i
     except NotFound:
         raise Http404 from None
     return FileResponse(stream, as_attachment=True, filename=info.name, content_type="application/octet-stream")
+
+
+# --- after the report: publicity, award, written report, contract ---------------------------------
+
+
+def _outcome_section(section_code: str, actor: Actor) -> tuple[Any, selectors.OutcomeView]:
+    try:
+        section = tendering_selectors.section_get_by_code(code=section_code)
+        return section, selectors.outcome_for(section=section, by=actor)
+    except NotFound:
+        raise Http404 from None
+
+
+def _outcome_context(request: HttpRequest, section: Any, view: selectors.OutcomeView, actor: Actor) -> dict[str, Any]:
+    evaluation = view.evaluation
+    complete = evaluation is not None and evaluation.status == Evaluation.Status.COMPLETE and evaluation.result
+    manages = tendering_selectors.can_manage(project=section.project, by=actor)
+    candidates: list[dict[str, Any]] = []
+    rejected: list[dict[str, Any]] = []
+    outcome = ""
+    if complete and evaluation is not None:
+        result = evaluation.result or {}
+        outcome = str(result.get("outcome", ""))
+        rows = view.publicity.candidates if view.publicity else None
+        if rows is None and result.get("candidates", {}).get("bid_ids"):
+            rows = services.candidate_rows(evaluation=evaluation)
+        candidates = [{**row, "price": _yuan(row["price_fen"])} for row in rows or []]
+        names = {b.bid_id: b.bidder for b in selectors.bids_for(evaluation=evaluation)}
+        rejected = [
+            {
+                "bidder": names.get(line["bid_id"], line["bid_id"]),
+                "reason": DISQUALIFICATION_LABELS.get(line["disqualification"]["reason"], ""),
+                "note": line["disqualification"].get("note", ""),
+            }
+            for line in result.get("bids", [])
+            if line.get("disqualification")
+        ]
+    award, contract = view.award, view.contract
+    publicity_required = tendering_services.publicity_required(section=section)
+    now = clock_now()
+    today = now.astimezone(CHINA_TZ).date()
+    return {
+        "section": section,
+        "status_label": tendering_selectors.section_status_label(status=section.status),
+        "evaluation": evaluation,
+        "complete": bool(complete),
+        "outcome": outcome,
+        "outcome_label": OUTCOME_LABELS.get(outcome, outcome),
+        "candidates": candidates,
+        "rejected": rejected,
+        "publicity": view.publicity,
+        "publicity_required": publicity_required,
+        "publicity_open": view.publicity is not None and now <= view.publicity.ends_at,
+        "publicity_min": tendering_services.publicity_plan(section=section, start=now).isoformat()
+        if publicity_required
+        else "",
+        "award": award,
+        "award_price": _yuan(award.price_fen) if award else "",
+        "award_budget": _yuan(award.budget_fen) if award else "",
+        "award_savings": _yuan(award.savings_fen) if award else "",
+        "contract": contract,
+        "contract_amount": _yuan(contract.amount_fen) if contract else "",
+        "pass_over_reasons": list(PASS_OVER_LABELS.items()),
+        "may_publish": manages
+        and bool(complete)
+        and publicity_required
+        and view.publicity is None
+        and outcome in ("candidates", "insufficient_competition"),
+        "may_award": manages
+        and bool(candidates)
+        and award is None
+        and (view.publicity is not None or not publicity_required),
+        "may_report": manages
+        and award is not None
+        and award.report_due is not None
+        and award.report_submitted_at is None,
+        "may_contract": manages and award is not None and contract is None,
+        "today": today.isoformat(),
+        "default_amount": f"{Decimal(award.price_fen) / 100:.2f}" if award else "",
+        "report_overdue": award is not None
+        and award.report_due is not None
+        and award.report_submitted_at is None
+        and now >= award.report_due,
+        "contract_overdue": award is not None and contract is None and now >= award.contract_due,
+    }
+
+
+@require_GET
+@roles_required()
+def outcome_view(request: HttpRequest, section_code: str) -> HttpResponse:
+    """The steps after the report: candidates, publicity, award, written report, contract.
+
+    The tenderer or its agency acts here; centre staff and regulators read; anyone else 404.
+    """
+    actor = _actor(request)
+    section, view = _outcome_section(section_code, actor)
+    return render(request, "evaluation/outcome.html", _outcome_context(request, section, view, actor))
+
+
+def _outcome_post(
+    request: HttpRequest, section_code: str, act: Callable[[Evaluation, Actor], Any], done: str
+) -> HttpResponse:
+    actor = _actor(request)
+    section, view = _outcome_section(section_code, actor)
+    if view.evaluation is None:
+        raise Http404
+    try:
+        act(view.evaluation, actor)
+    except ZhengwuError as exc:
+        section, view = _outcome_section(section_code, actor)
+        context = {**_outcome_context(request, section, view, actor), "error": exc, "posted": request.POST}
+        return render(request, "evaluation/outcome.html", context, status=refusal_status(exc))
+    messages.success(request, done)
+    return HttpResponseRedirect(_url(request, "outcome", section_code))
+
+
+def _date(value: str, *, field: str, label: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat((value or "").strip())
+    except ValueError:
+        raise InvalidInput(f"{label}格式应为 YYYY-MM-DD", code=f"{field}_invalid", detail={"field": field}) from None
+
+
+@require_POST
+@roles_required()
+def publicity_view(request: HttpRequest, section_code: str) -> HttpResponse:
+    def act(evaluation: Evaluation, actor: Actor) -> Any:
+        raw = request.POST.get("ends_on", "")
+        ends_on = _date(raw, field="ends_on", label="公示截止日期") if raw.strip() else None
+        return services.candidates_publish(evaluation=evaluation, ends_on=ends_on, by=actor)
+
+    return _outcome_post(request, section_code, act, gettext("The candidates are published."))
+
+
+@require_POST
+@roles_required()
+def award_view(request: HttpRequest, section_code: str) -> HttpResponse:
+    def act(evaluation: Evaluation, actor: Actor) -> Any:
+        passed = {
+            key.removeprefix("pass_over_"): value.strip()
+            for key in request.POST
+            if key.startswith("pass_over_") and (value := request.POST.get(key, "")).strip()
+        }
+        return services.award_decide(
+            evaluation=evaluation, bid_id=request.POST.get("bid_id", ""), passed_over=passed, by=actor
+        )
+
+    return _outcome_post(request, section_code, act, gettext("The winner is decided and the award notice issued."))
+
+
+@require_POST
+@roles_required()
+def written_report_view(request: HttpRequest, section_code: str) -> HttpResponse:
+    def act(evaluation: Evaluation, actor: Actor) -> Any:
+        return services.written_report_submit(evaluation=evaluation, text=request.POST.get("text", ""), by=actor)
+
+    return _outcome_post(request, section_code, act, gettext("The written report is submitted."))
+
+
+@require_POST
+@roles_required()
+def contract_view(request: HttpRequest, section_code: str) -> HttpResponse:
+    def act(evaluation: Evaluation, actor: Actor) -> Any:
+        post = request.POST
+        return services.contract_register(
+            evaluation=evaluation,
+            number=post.get("number", ""),
+            signed_on=_date(post.get("signed_on", ""), field="signed_on", label="签订日期"),
+            amount_yuan=post.get("amount", ""),
+            subject=post.get("subject", ""),
+            quality=post.get("quality", ""),
+            term=post.get("term", ""),
+            by=actor,
+        )
+
+    return _outcome_post(request, section_code, act, gettext("The contract is registered."))
