@@ -13,6 +13,9 @@ need_pkgs=()
 want() { dpkg -s "$1" >/dev/null 2>&1 || need_pkgs+=("$1"); }
 want gettext
 want fonts-noto-cjk
+# WeasyPrint renders PDF documents (the award notice) at run time through Pango, with the CJK fonts above.
+want libpango-1.0-0
+want libpangoft2-1.0-0
 if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then want python3-venv; fi
 if [ "$MODE" = "test" ]; then
   command -v chromium >/dev/null 2>&1 || want chromium
