@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
 from zhengwu.kernel.clock import CHINA_TZ
 from zhengwu.kernel.errors import InvalidInput
@@ -66,3 +67,26 @@ def award_notice_pdf(*, notice: AwardNotice) -> bytes:
 def _chinese_date(day: dt.date) -> str:
     # Official documents write dates without leading zeros: 2025年3月7日.
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def award_notice_of(*, award: Any, section: Any) -> AwardNotice:
+    """The notice of a decided award (``models.Award``) of ``section`` (tendering's section)."""
+    project = section.project
+    return AwardNotice(
+        number=award.notice_number,
+        project_code=project.code,
+        project_name=project.name,
+        section_code=section.code,
+        section_name=section.name,
+        tenderer=project.owner_name,
+        agency=project.agency_name,
+        winner=award.bidder,
+        winner_uscc=award.bidder_uscc,
+        price_fen=award.price_fen,
+        duration="",
+        quality="",
+        decided_at=award.decided_at,
+        # The last day of the 30 (the stored due instant is the exclusive bound after it).
+        contract_due=(award.contract_due - dt.timedelta(microseconds=1)).astimezone(CHINA_TZ).date(),
+        issued_by=award.decided_by_username,
+    )

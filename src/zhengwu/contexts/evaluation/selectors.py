@@ -274,6 +274,10 @@ def outcome_for(*, section: Any, by: Actor) -> OutcomeView:
     return OutcomeView(evaluation=evaluation, publicity=publicity, award=award, contract=contract)
 
 
+def award_get(*, evaluation: Evaluation) -> Award | None:
+    return Award.objects.filter(evaluation=evaluation).first()
+
+
 def award_notice_readable(*, award: Award, section: Any, by: Actor) -> bool:
     """The award notice: the tenderer's side, centre staff, regulators, and the winner itself."""
     if outcome_visible(section=section, by=by):

@@ -24,4 +24,5 @@ urlpatterns = [
     path("sections/<str:section_code>/outcome/award/", views.award_view, name="outcome_award"),
     path("sections/<str:section_code>/outcome/report/", views.written_report_view, name="outcome_report"),
     path("sections/<str:section_code>/outcome/contract/", views.contract_view, name="outcome_contract"),
+    path("sections/<str:section_code>/outcome/notice.pdf", views.notice_pdf_view, name="outcome_notice"),
 ]

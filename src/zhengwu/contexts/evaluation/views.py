@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from zhengwu.contexts.evaluation import selectors, services
 from zhengwu.contexts.evaluation.config import method_build
 from zhengwu.contexts.evaluation.models import Evaluation, Member
+from zhengwu.contexts.evaluation.notice_pdf import award_notice_of, award_notice_pdf
 from zhengwu.contexts.evaluation.rules import (
     DISQUALIFICATION_LABELS,
     ITEM_CATEGORY_LABELS,
@@ -586,3 +587,22 @@ def contract_view(request: HttpRequest, section_code: str) -> HttpResponse:
         )
 
     return _outcome_post(request, section_code, act, gettext("The contract is registered."))
+
+
+@require_GET
+@roles_required()
+def notice_pdf_view(request: HttpRequest, section_code: str) -> HttpResponse:
+    """The award notice (中标通知书) as a PDF: the tenderer's side, staff, regulators and the winner."""
+    actor = _actor(request)
+    try:
+        section = tendering_selectors.section_get_by_code(code=section_code)
+    except NotFound:
+        raise Http404 from None
+    evaluation = selectors.evaluation_get(section_code=section.code)
+    award = selectors.award_get(evaluation=evaluation) if evaluation else None
+    if award is None or not selectors.award_notice_readable(award=award, section=section, by=actor):
+        raise Http404
+    body = award_notice_pdf(notice=award_notice_of(award=award, section=section))
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="award-notice-{section.code}.pdf"'
+    return response
