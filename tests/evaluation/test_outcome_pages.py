@@ -35,7 +35,8 @@ def test_the_agency_takes_the_section_from_the_report_to_the_contract_in_the_pag
     assert page.status_code == 200
     body = page.content.decode()
     assert 'data-testid="publicity-form"' in body
-    assert "87.00" in body and "1,000,000.00" in body
+    assert "87.00" in body
+    assert "1,000,000.00" in body
 
     # A publicity of one day is refused with the law's words, and nothing is published.
     short = agency.post(
