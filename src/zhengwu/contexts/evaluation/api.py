@@ -18,14 +18,17 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 from ninja.security import django_auth
 
 from zhengwu.contexts.evaluation import selectors, services
 from zhengwu.contexts.evaluation.models import ComplianceMark, Evaluation, Member, Sheet, Signature
+from zhengwu.contexts.evaluation.notice_pdf import award_notice_of, award_notice_pdf
 from zhengwu.contexts.evaluation.rules import EvaluationResult
 from zhengwu.contexts.identity.selectors import actor_for
+from zhengwu.contexts.tendering import selectors as tendering_selectors
+from zhengwu.contexts.tendering import services as tendering_services
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import CHINA_TZ
 from zhengwu.kernel.errors import NotFound
@@ -276,6 +279,149 @@ def _room_out(evaluation: Evaluation, member: Member) -> RoomOut:
 # --- the router ----------------------------------------------------------------------------------
 
 
+# --- after the report ------------------------------------------------------------------------------
+
+
+class PublicityOut(Schema):
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    late: bool
+    candidates: list[dict[str, Any]]
+
+
+class AwardOut(Schema):
+    bid_id: str
+    bidder: str
+    bidder_uscc: str
+    rank: int
+    price_fen: int
+    budget_fen: int
+    savings_fen: int
+    passed_over: list[dict[str, Any]]
+    notice_number: str
+    decided_at: dt.datetime
+    contract_due: dt.datetime
+    report_due: dt.datetime | None
+    report_submitted_at: dt.datetime | None
+
+
+class ContractOut(Schema):
+    number: str
+    subject: str
+    amount_fen: int
+    quality: str
+    term: str
+    signed_on: dt.date
+    late: bool
+    security_return_due: dt.datetime
+    registered_at: dt.datetime
+
+
+class OutcomeOut(Schema):
+    section_code: str
+    section_status: str
+    report_complete: bool
+    outcome: str | None
+    candidates: list[dict[str, Any]]
+    publicity_required: bool
+    publicity: PublicityOut | None
+    award: AwardOut | None
+    contract: ContractOut | None
+
+
+class PublicityIn(Schema):
+    ends_on: dt.date | None = None
+
+
+class AwardIn(Schema):
+    bid_id: str
+    passed_over: dict[str, str] | None = None
+
+
+class ReportIn(Schema):
+    text: str
+
+
+class ContractIn(Schema):
+    number: str
+    signed_on: dt.date
+    amount: str
+    subject: str
+    quality: str
+    term: str
+
+
+def _outcome(code: str, actor: Actor) -> tuple[Any, selectors.OutcomeView]:
+    section = tendering_selectors.section_get_by_code(code=code)
+    return section, selectors.outcome_for(section=section, by=actor)
+
+
+def _outcome_out(section: Any, view: selectors.OutcomeView) -> OutcomeOut:
+    evaluation = view.evaluation
+    complete = evaluation is not None and evaluation.status == Evaluation.Status.COMPLETE and bool(evaluation.result)
+    outcome = str((evaluation.result or {}).get("outcome")) if complete and evaluation is not None else None
+    if view.publicity is not None:
+        candidates = list(view.publicity.candidates)
+    elif complete and evaluation is not None and outcome not in ("failed", "tie_unresolved"):
+        candidates = services.candidate_rows(evaluation=evaluation)
+    else:
+        candidates = []
+    award, contract, publicity = view.award, view.contract, view.publicity
+    return OutcomeOut(
+        section_code=section.code,
+        section_status=section.status,
+        report_complete=complete,
+        outcome=outcome,
+        candidates=candidates,
+        publicity_required=tendering_services.publicity_required(section=section),
+        publicity=PublicityOut(
+            starts_at=_local(publicity.starts_at),  # type: ignore[arg-type]
+            ends_at=_local(publicity.ends_at),  # type: ignore[arg-type]
+            late=publicity.late,
+            candidates=list(publicity.candidates),
+        )
+        if publicity
+        else None,
+        award=AwardOut(
+            bid_id=award.bid_id,
+            bidder=award.bidder,
+            bidder_uscc=award.bidder_uscc,
+            rank=award.rank,
+            price_fen=award.price_fen,
+            budget_fen=award.budget_fen,
+            savings_fen=award.savings_fen,
+            passed_over=list(award.passed_over),
+            notice_number=award.notice_number,
+            decided_at=_local(award.decided_at),  # type: ignore[arg-type]
+            contract_due=_local(award.contract_due),  # type: ignore[arg-type]
+            report_due=_local(award.report_due),
+            report_submitted_at=_local(award.report_submitted_at),
+        )
+        if award
+        else None,
+        contract=ContractOut(
+            number=contract.number,
+            subject=contract.subject,
+            amount_fen=contract.amount_fen,
+            quality=contract.quality,
+            term=contract.term,
+            signed_on=contract.signed_on,
+            late=contract.late,
+            security_return_due=_local(contract.security_return_due),  # type: ignore[arg-type]
+            registered_at=_local(contract.registered_at),  # type: ignore[arg-type]
+        )
+        if contract
+        else None,
+    )
+
+
+def _outcome_act(code: str, actor: Actor) -> tuple[Any, Evaluation]:
+    section, view = _outcome(code, actor)
+    if view.evaluation is None:
+        raise NotFound("评标室不存在", code="evaluation_not_found")
+    return section, view.evaluation
+
+
 def router_build(*, platform: str) -> Router | None:
     """The evaluation room's API (trading platform only)."""
     if platform != "trading":
@@ -359,5 +505,67 @@ def router_build(*, platform: str) -> Router | None:
             evaluation=_evaluation(code), agrees=payload.agrees, dissent=payload.dissent, by=_actor(request)
         )
         return Status(201, _signature_out(signature.member, signature))
+
+    @router.get("/sections/{code}/outcome", response=OutcomeOut, summary="The steps after the report")
+    def outcome(request: HttpRequest, code: str) -> OutcomeOut:
+        """Candidates, publicity, award and contract of a section: the tenderer or its agency, centre
+        staff and regulators (404 ``outcome_not_found`` for anyone else)."""
+        return _outcome_out(*_outcome(code, _actor(request)))
+
+    @router.post("/sections/{code}/outcome/publicity", response={201: OutcomeOut}, summary="Publish the candidates")
+    def outcome_publicity(request: HttpRequest, code: str, payload: PublicityIn) -> Status[OutcomeOut]:
+        """For at least 3 days (``publicity_period_short``); ``ends_on`` defaults to the earliest lawful last day."""
+        actor = _actor(request)
+        _, evaluation = _outcome_act(code, actor)
+        services.candidates_publish(evaluation=evaluation, ends_on=payload.ends_on, by=actor)
+        return Status(201, _outcome_out(*_outcome(code, actor)))
+
+    @router.post("/sections/{code}/outcome/award", response={201: OutcomeOut}, summary="Decide the winner")
+    def outcome_award(request: HttpRequest, code: str, payload: AwardIn) -> Status[OutcomeOut]:
+        """The first-ranked candidate, or a later one with ``passed_over`` {bid id: reason} for each above
+        (``award_order``); after the publicity (``publicity_not_ended``), never while an objection is
+        unanswered (``section_suspended``)."""
+        actor = _actor(request)
+        _, evaluation = _outcome_act(code, actor)
+        services.award_decide(evaluation=evaluation, bid_id=payload.bid_id, passed_over=payload.passed_over, by=actor)
+        return Status(201, _outcome_out(*_outcome(code, actor)))
+
+    @router.post("/sections/{code}/outcome/written-report", response={201: OutcomeOut}, summary="Submit the report")
+    def outcome_report(request: HttpRequest, code: str, payload: ReportIn) -> Status[OutcomeOut]:
+        actor = _actor(request)
+        _, evaluation = _outcome_act(code, actor)
+        services.written_report_submit(evaluation=evaluation, text=payload.text, by=actor)
+        return Status(201, _outcome_out(*_outcome(code, actor)))
+
+    @router.post("/sections/{code}/outcome/contract", response={201: OutcomeOut}, summary="Register the contract")
+    def outcome_contract(request: HttpRequest, code: str, payload: ContractIn) -> Status[OutcomeOut]:
+        """The price must equal the award (``contract_price_differs``); the bid securities become due back."""
+        actor = _actor(request)
+        _, evaluation = _outcome_act(code, actor)
+        services.contract_register(
+            evaluation=evaluation,
+            number=payload.number,
+            signed_on=payload.signed_on,
+            amount_yuan=payload.amount,
+            subject=payload.subject,
+            quality=payload.quality,
+            term=payload.term,
+            by=actor,
+        )
+        return Status(201, _outcome_out(*_outcome(code, actor)))
+
+    @router.get("/sections/{code}/outcome/notice.pdf", summary="The award notice (PDF)")
+    def outcome_notice(request: HttpRequest, code: str) -> HttpResponse:
+        """The tenderer's side, centre staff, regulators and the winner; 404 ``award_not_found`` otherwise."""
+        actor = _actor(request)
+        section = tendering_selectors.section_get_by_code(code=code)
+        evaluation = selectors.evaluation_get(section_code=section.code)
+        award = selectors.award_get(evaluation=evaluation) if evaluation else None
+        if award is None or not selectors.award_notice_readable(award=award, section=section, by=actor):
+            raise NotFound("中标通知书不存在", code="award_not_found")
+        response = HttpResponse(award_notice_pdf(notice=award_notice_of(award=award, section=section)))
+        response["Content-Type"] = "application/pdf"
+        response["Content-Disposition"] = f'attachment; filename="award-notice-{section.code}.pdf"'
+        return response
 
     return router
