@@ -346,3 +346,27 @@ class OpeningObjection(models.Model):
 
     def __str__(self) -> str:
         return f"opening objection {self.uuid}"
+
+
+class CommercialExclusion(models.Model):
+    """A bidder whose commercial envelope stays sealed: the technical evaluation rejected its bid.
+
+    In a two-envelope tender (双信封) only bidders who pass the technical evaluation have their
+    commercial envelopes opened; the others' are never decrypted (and are returned unopened).
+    Recorded by the evaluation context when its technical review concludes, before the
+    commercial round starts.
+    """
+
+    section_code = models.CharField(max_length=40)
+    organisation_id = models.BigIntegerField()
+    bid = models.ForeignKey(Bid, on_delete=models.PROTECT, related_name="+")  # the technical envelope's bid
+    reason = models.CharField(max_length=40)
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=("section_code", "organisation_id"), name="bidding_exclusion_once"),
+        )
+
+    def __str__(self) -> str:
+        return f"exclusion {self.section_code}:{self.organisation_id}"

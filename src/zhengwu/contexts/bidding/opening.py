@@ -39,6 +39,7 @@ from zhengwu.contexts.bidding.events import RECORD_TYPE, OpeningRecorded
 from zhengwu.contexts.bidding.models import (
     Bid,
     BidderKey,
+    CommercialExclusion,
     CustodyShare,
     Freeze,
     Opening,
@@ -133,6 +134,10 @@ def opening_start(*, section: Any, by: Actor) -> Opening:
                 OpeningEntry.objects.filter(opening__in=earlier, outcome=OpeningEntry.Outcome.OPENED).values_list(
                     "bid__organisation_id", flat=True
                 )
+            )
+            # ... and not rejected by the technical evaluation: their commercial envelopes stay sealed.
+            admitted -= set(
+                CommercialExclusion.objects.filter(section_code=fresh.code).values_list("organisation_id", flat=True)
             )
             bids = {k: b for k, b in bids.items() if b.organisation_id in admitted}
         opening = Opening.objects.create(

@@ -23,10 +23,12 @@ import datetime as dt
 import uuid as uuid_lib
 from typing import Any
 
+from zhengwu.contexts.bidding.custody import opening_rounds
 from zhengwu.contexts.bidding.models import (
     Bid,
     BidderKey,
     BidUpload,
+    CommercialExclusion,
     CustodianKey,
     CustodyShare,
     Freeze,
@@ -416,7 +418,15 @@ class OpenedFile:
 
 @dataclasses.dataclass(frozen=True)
 class OpenedBid:
-    """One bid decrypted at the section's opening, as evaluation sees it."""
+    """One bidder's bid as evaluation sees it: every envelope of it opened so far, taken together.
+
+    ``bid_id`` is the first envelope's bid (the only one, or the technical one) and names the bid
+    throughout the evaluation. ``readout`` merges the envelopes' read-out forms (the price comes
+    with the commercial envelope); ``files`` lists every opened envelope's files in round order.
+    ``commercial_pending``: a two-envelope bid whose commercial envelope is still to be opened
+    (its bidder was not excluded by the technical evaluation and the commercial round is not
+    recorded yet).
+    """
 
     bid_id: str  # the bid's public uuid
     position: int
@@ -425,6 +435,8 @@ class OpenedBid:
     envelope: str
     readout: dict[str, Any]
     files: tuple[OpenedFile, ...]
+    commercial_pending: bool = False
+    security_status: str = ""
 
 
 def _opened_entries(section_code: str) -> list[OpeningEntry]:
@@ -439,38 +451,72 @@ def _opened_entries(section_code: str) -> list[OpeningEntry]:
     )
 
 
+def _bidder_entries(section_code: str) -> tuple[list[list[OpeningEntry]], bool]:
+    """The opened entries grouped per bidder (first round's order), and whether a later round is due."""
+    entries = _opened_entries(section_code)
+    first = [e for e in entries if e.opening.round == 1]
+    later: dict[int, list[OpeningEntry]] = {}
+    for entry in entries:
+        if entry.opening.round > 1:
+            later.setdefault(entry.bid.organisation_id, []).append(entry)
+    groups = [[e, *later.get(e.bid.organisation_id, [])] for e in first]
+    if not first:
+        return groups, False
+    envelopes = OpeningKey.objects.filter(section_uuid=first[0].opening.section_uuid).values_list("envelope", flat=True)
+    rounds = len(opening_rounds(envelopes=list(envelopes)))
+    recorded = Opening.objects.filter(section_code=section_code, stage=Opening.Stage.RECORDED).count()
+    return groups, recorded < rounds
+
+
 def opened_bids_for_evaluation(*, section_code: str) -> list[OpenedBid]:
     """The bids opened and recorded at the section's opening (read-out and file list), in opening order.
 
     Only entries of a published opening record, only those decrypted: a bid deemed revoked or
-    withdrawn at the opening is not evaluated. No permission check: the caller gates.
+    withdrawn at the opening is not evaluated. In a two-envelope tender, one bid per bidder with
+    both envelopes' read-outs and files. No permission check: the caller gates.
     """
-    return [
-        OpenedBid(
-            bid_id=str(e.bid.uuid),
-            position=e.position,
-            bidder=e.bid.organisation_name,
-            bidder_uscc=e.bid.organisation_uscc,
-            envelope=e.bid.envelope,
-            readout=dict(e.readout or {}),
-            files=tuple(
-                OpenedFile(index=i, name=f["name"], size=int(f["size"]), digest=f["digest"])
-                for i, f in enumerate(e.files or [])
-            ),
+    groups, later_due = _bidder_entries(section_code)
+    excluded = set(
+        CommercialExclusion.objects.filter(section_code=section_code).values_list("organisation_id", flat=True)
+    )
+    bids = []
+    for group in groups:
+        head = group[0]
+        readout: dict[str, Any] = {}
+        files: list[OpenedFile] = []
+        for entry in group:
+            readout.update(entry.readout or {})
+            files += [
+                OpenedFile(index=len(files) + i, name=f["name"], size=int(f["size"]), digest=f["digest"])
+                for i, f in enumerate(entry.files or [])
+            ]
+        bids.append(
+            OpenedBid(
+                bid_id=str(head.bid.uuid),
+                position=head.position,
+                bidder=head.bid.organisation_name,
+                bidder_uscc=head.bid.organisation_uscc,
+                envelope=head.bid.envelope,
+                readout=readout,
+                files=tuple(files),
+                commercial_pending=later_due and head.bid.organisation_id not in excluded,
+                security_status=head.bid.security_status,
+            )
         )
-        for e in _opened_entries(section_code)
-    ]
+    return bids
 
 
 def opened_bid_file_open(*, section_code: str, bid_id: str, index: int) -> tuple[OpenedFile, Any]:
-    """One stored file of an opened bid of the section, opened for reading; NotFound otherwise.
+    """One stored file of an opened bid of the section (any of its opened envelopes), opened for
+    reading; NotFound otherwise.
 
     No permission check: the evaluation room's download view gates and audits.
     """
     key = _uuid(bid_id)
-    entry = next((e for e in _opened_entries(section_code) if key is not None and e.bid.uuid == key), None)
-    files = (entry.files or []) if entry is not None else []
-    if entry is None or not 0 <= index < len(files):
+    groups, _ = _bidder_entries(section_code)
+    group = next((g for g in groups if key is not None and g[0].bid.uuid == key), None)
+    files = [f for entry in group for f in (entry.files or [])] if group is not None else []
+    if group is None or not 0 <= index < len(files):
         raise NotFound("文件不存在", code="bid_file_not_found")
     item = files[index]
     from django.core.files.storage import default_storage

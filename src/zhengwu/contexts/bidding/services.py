@@ -15,6 +15,7 @@ import base64
 import datetime as dt
 import logging
 import os
+import uuid as uuid_lib
 from typing import IO, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -29,9 +30,11 @@ from zhengwu.contexts.bidding.models import (
     Bid,
     BidderKey,
     BidUpload,
+    CommercialExclusion,
     CustodianKey,
     CustodyShare,
     Freeze,
+    Opening,
     OpeningKey,
     Receipt,
 )
@@ -706,3 +709,42 @@ def supervision_custody_key_sync(*, by: Actor) -> CustodianKey | None:
     if not public or (current is not None and current.public == public):
         return current
     return platform_custodian_key_register(public=public, by=by)
+
+
+# --- the technical evaluation's verdict on a two-envelope tender ---------------------------------
+
+
+def commercial_exclusions_record(*, section_code: str, bid_ids: list[str], reason: str, by: Actor) -> int:
+    """Keep the commercial envelopes of technically rejected bids sealed (the system: evaluation calls it).
+
+    ``bid_ids`` are the technical envelopes' bids the committee rejected. Refused once the
+    commercial round has started (``commercial_round_started``): an envelope that was opened
+    cannot be unopened. Recording the same exclusions again changes nothing. Returns how many
+    bidders are excluded in all.
+    """
+    if not by.is_system:
+        raise PermissionDenied("只能由评标系统登记技术评审结果", code="system_required")
+    now = clock_now()
+    with transaction.atomic():
+        openings = list(Opening.objects.select_for_update().filter(section_code=section_code).order_by("round"))
+        if len(openings) > 1:
+            raise Conflict("商务标已开始开启", code="commercial_round_started", detail={"section": section_code})
+        keys = [uuid_lib.UUID(str(b)) for b in bid_ids]
+        bids = list(Bid.objects.filter(uuid__in=keys, section_code=section_code))
+        if len(bids) != len(set(keys)):
+            raise InvalidInput("投标文件不存在", code="bid_unknown", detail={"section": section_code})
+        for bid in bids:
+            CommercialExclusion.objects.get_or_create(
+                section_code=section_code,
+                organisation_id=bid.organisation_id,
+                defaults={"bid": bid, "reason": reason, "recorded_at": now},
+            )
+        total = CommercialExclusion.objects.filter(section_code=section_code).count()
+        audit_append(
+            actor=by,
+            action="bidding.commercial.exclude",
+            object_type="bidding.opening",
+            object_id=section_code,
+            after={"bids": sorted(str(b.uuid) for b in bids), "reason": reason, "total": total},
+        )
+    return total
