@@ -1,6 +1,6 @@
 """Public read API of the public platform: ``GET /api/disclosure/subjects``, ``…/notices``, a
-section's ``…/sections/{code}/freeze`` and ``…/sections/{code}/opening-record``, and
-``POST …/inclusion-proofs/check``."""
+section's ``…/sections/{code}/freeze``, ``…/sections/{code}/opening-record`` and, after the
+evaluation, ``…/candidates``, ``…/award`` and ``…/contract``; and ``POST …/inclusion-proofs/check``."""
 
 from __future__ import annotations
 
@@ -11,10 +11,20 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from zhengwu.contexts.disclosure.models import BidFreeze, Notice, OpeningRecord
+from zhengwu.contexts.disclosure.models import (
+    AwardResult,
+    BidFreeze,
+    CandidatePublicity,
+    ContractRecord,
+    Notice,
+    OpeningRecord,
+)
 from zhengwu.contexts.disclosure.selectors import (
     MAX_PROOF_CHARS,
+    award_result_get,
     bid_freeze_get,
+    candidate_publicity_get,
+    contract_record_get,
     inclusion_proof_check,
     market_subject_page,
     notice_amended_by,
@@ -270,4 +280,148 @@ def router_build(*, platform: str) -> Router | None:
             frozen_at=result.freeze.frozen_at,
         )
 
+    _results_routes_add(router)
     return router
+
+
+# After the evaluation: the candidates, the award, the contract ---------------------------------
+
+
+class CandidatesOut(Schema):
+    section: str
+    project_code: str
+    section_name: str
+    method: str
+    outcome: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    # ``[{"rank", "bidder", "uscc", "price_fen", "score"}]`` in rank order, as the trading platform sent them.
+    candidates: list[dict[str, Any]]
+    rejected: list[dict[str, Any]]
+    committee: list[dict[str, Any]]
+    result_digest: str
+    # The expert draw's full record, for ``zhengwu experts verify-draw``; None when the panel was not drawn here.
+    draw_record: dict[str, Any] | None
+    received_at: dt.datetime
+
+
+class AwardOut(Schema):
+    section: str
+    project_code: str
+    section_name: str
+    bidder: str
+    uscc: str
+    rank: int
+    price_fen: int
+    budget_fen: int
+    savings_fen: int
+    notice_number: str
+    decided_at: dt.datetime
+    passed_over: list[dict[str, Any]]
+    contract_due: dt.date
+    received_at: dt.datetime
+
+
+class ContractOut(Schema):
+    section: str
+    project_code: str
+    section_name: str
+    contract_number: str
+    supplier: str
+    supplier_uscc: str
+    subject: str
+    amount_fen: int
+    quality: str
+    term: str
+    signed_on: dt.date
+    registered_at: dt.datetime
+    late: bool
+    security_return_due: dt.date | None
+    received_at: dt.datetime
+
+
+def _candidates_out(found: CandidatePublicity) -> CandidatesOut:
+    return CandidatesOut(
+        section=found.section_code,
+        project_code=found.project_code,
+        section_name=found.section_name,
+        method=found.method,
+        outcome=found.outcome,
+        starts_at=found.starts_at,
+        ends_at=found.ends_at,
+        candidates=found.candidates,
+        rejected=found.rejected,
+        committee=found.committee,
+        result_digest=found.result_digest,
+        draw_record=found.draw_record,
+        received_at=found.received_at,
+    )
+
+
+def _award_out(found: AwardResult) -> AwardOut:
+    return AwardOut(
+        section=found.section_code,
+        project_code=found.project_code,
+        section_name=found.section_name,
+        bidder=found.bidder,
+        uscc=found.uscc,
+        rank=found.rank,
+        price_fen=found.price_fen,
+        budget_fen=found.budget_fen,
+        savings_fen=found.savings_fen,
+        notice_number=found.notice_number,
+        decided_at=found.decided_at,
+        passed_over=found.passed_over,
+        contract_due=found.contract_due,
+        received_at=found.received_at,
+    )
+
+
+def _contract_out(found: ContractRecord) -> ContractOut:
+    return ContractOut(
+        section=found.section_code,
+        project_code=found.project_code,
+        section_name=found.section_name,
+        contract_number=found.contract_number,
+        supplier=found.supplier,
+        supplier_uscc=found.supplier_uscc,
+        subject=found.subject,
+        amount_fen=found.amount_fen,
+        quality=found.quality,
+        term=found.term,
+        signed_on=found.signed_on,
+        registered_at=found.registered_at,
+        late=found.late,
+        security_return_due=found.security_return_due,
+        received_at=found.received_at,
+    )
+
+
+def _results_routes_add(router: Router) -> None:
+    @router.get("/sections/{code}/candidates", response=CandidatesOut, auth=None, summary="A section's candidates")
+    def candidates(request: HttpRequest, code: str) -> CandidatesOut:
+        """The section's winning candidates under publicity (中标候选人公示), with the rejected bids,
+        the committee and the expert draw's record, once published."""
+        found = candidate_publicity_get(section_code=code)
+        if found is None:
+            raise NotFound(
+                "该标段的中标候选人尚未公示", code="candidates_not_published", detail={"section": code[:100]}
+            )
+        return _candidates_out(found)
+
+    @router.get("/sections/{code}/award", response=AwardOut, auth=None, summary="A section's result notice")
+    def award(request: HttpRequest, code: str) -> AwardOut:
+        """The section's result (中标结果公告): winner, price, budget and savings, once published."""
+        found = award_result_get(section_code=code)
+        if found is None:
+            raise NotFound("该标段的中标结果尚未公告", code="award_not_published", detail={"section": code[:100]})
+        return _award_out(found)
+
+    @router.get("/sections/{code}/contract", response=ContractOut, auth=None, summary="A section's contract")
+    def contract(request: HttpRequest, code: str) -> ContractOut:
+        """The section's registered contract and its key terms, once published; ``late`` when it was
+        registered more than 30 days after the award notice."""
+        found = contract_record_get(section_code=code)
+        if found is None:
+            raise NotFound("该标段的合同尚未公开", code="contract_not_published", detail={"section": code[:100]})
+        return _contract_out(found)

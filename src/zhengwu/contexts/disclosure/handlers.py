@@ -11,14 +11,24 @@ import logging
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from zhengwu.contexts.bidding.events import BidsFrozen, OpeningRecorded
-from zhengwu.contexts.disclosure.models import BidFreeze, ExpertDrawCommitment, MarketSubject, Notice, OpeningRecord
+from zhengwu.contexts.disclosure.models import (
+    AwardResult,
+    BidFreeze,
+    CandidatePublicity,
+    ContractRecord,
+    ExpertDrawCommitment,
+    MarketSubject,
+    Notice,
+    OpeningRecord,
+)
+from zhengwu.contexts.evaluation.events import AwardDecided, CandidatesPublished, ContractRegistered
 from zhengwu.contexts.experts.events import DrawCommitted
 from zhengwu.contexts.identity.events import MarketSubjectChanged
 from zhengwu.contexts.tendering.events import NoticePublished
-from zhengwu.kernel.clock import clock_now
+from zhengwu.kernel.clock import CHINA_TZ, clock_now
 from zhengwu.kernel.crypto import suite_get
 from zhengwu.platform.exchange.envelope import Envelope
 from zhengwu.platform.exchange.inbox import sender_key_get
@@ -271,3 +281,186 @@ HANDLERS: dict[str, Callable[[dict[str, Any], Envelope], None]] = {
     OpeningRecorded.event_type: opening_recorded,
     DrawCommitted.event_type: expert_draw_committed,
 }
+
+
+# After the evaluation: the candidates, the award, the contract ---------------------------------
+#
+# Each is a public statement made once per section. The event's own check decides what is well
+# formed; a malformed one fails the message (a dead letter an operator sees) and nothing is
+# published. One already published is kept as the public first saw it.
+
+
+_Evaluation = TypeVar("_Evaluation", CandidatesPublished, AwardDecided, ContractRegistered)
+
+
+def _evaluation_event(kind: type[_Evaluation], payload: dict[str, Any]) -> _Evaluation:
+    try:
+        event = kind.from_payload(payload)
+    except TypeError as exc:
+        # A field missing from the payload: as malformed as a field that is there but wrong.
+        raise ValueError(f"{kind.event_type}: {exc}") from exc
+    return event.checked()
+
+
+def _beijing_date(value: Any, *, what: str, field: str) -> dt.date:
+    """A Beijing date, from an ISO date or an aware ISO instant; ValueError otherwise.
+
+    Statutory periods count days (招标投标法 第四十六条、第四十七条): of a deadline, the day is what is kept.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{what}: {field} is missing")
+    try:
+        if len(value) == 10:
+            return dt.date.fromisoformat(value)
+        return _signed_instant(value, what=what, field=field).astimezone(CHINA_TZ).date()
+    except ValueError as exc:
+        raise ValueError(f"{what}: {field} {value!r} is not a date: {exc}") from None
+
+
+def _published_once(
+    model: type[CandidatePublicity] | type[AwardResult] | type[ContractRecord],
+    *,
+    section_code: str,
+    payload: dict[str, Any],
+    envelope: Envelope,
+    label: str,
+) -> bool:
+    """True if the section's statement is already published: a replay, or (logged) a different second one."""
+    existing = model.objects.filter(section_code=section_code).first()
+    if existing is None:
+        return False
+    if existing.payload != payload:
+        logger.warning(
+            "disclosure: %s of %s received again with different content (message %s); kept the first",
+            label,
+            section_code,
+            envelope.id,
+        )
+    return True
+
+
+def candidates_published(payload: dict[str, Any], envelope: Envelope) -> None:
+    """Publish a section's winning candidates (中标候选人公示) with the committee and the draw record, once."""
+    event = _evaluation_event(CandidatesPublished, payload)
+    what = f"{event.event_type} {event.section_code}"
+    starts_at = _signed_instant(event.starts_at, what=what, field="starts_at")
+    ends_at = _signed_instant(event.ends_at, what=what, field="ends_at")
+    if ends_at < starts_at:
+        raise ValueError(f"{what}: the publicity ends before it starts")
+    if event.draw_record is not None and not isinstance(event.draw_record, dict):
+        raise ValueError(f"{what}: draw_record malformed")
+    if _published_once(
+        CandidatePublicity,
+        section_code=event.section_code,
+        payload=event.payload(),
+        envelope=envelope,
+        label="candidate publicity",
+    ):
+        return
+    CandidatePublicity.objects.bulk_create(
+        [
+            CandidatePublicity(
+                section_code=event.section_code,
+                project_code=event.project_code,
+                section_name=event.section_name,
+                method=event.method,
+                outcome=event.outcome,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                candidates=sorted(event.candidates, key=lambda row: row["rank"]),
+                rejected=list(event.rejected),
+                committee=list(event.committee),
+                result_digest=event.result_digest,
+                draw_record=event.draw_record,
+                payload=event.payload(),
+                received_at=clock_now(),
+            )
+        ],
+        # A replay racing this one must not fail the message it belongs to.
+        ignore_conflicts=True,
+    )
+
+
+def award_decided(payload: dict[str, Any], envelope: Envelope) -> None:
+    """Publish a section's result notice (中标结果公告): the winner, the price and the savings, once."""
+    event = _evaluation_event(AwardDecided, payload)
+    what = f"{event.event_type} {event.section_code}"
+    decided_at = _signed_instant(event.decided_at, what=what, field="decided_at")
+    contract_due = _beijing_date(event.contract_due, what=what, field="contract_due")
+    if isinstance(event.rank, bool) or not isinstance(event.rank, int) or event.rank < 1:
+        raise ValueError(f"{what}: rank malformed")
+    if _published_once(
+        AwardResult, section_code=event.section_code, payload=event.payload(), envelope=envelope, label="award"
+    ):
+        return
+    AwardResult.objects.bulk_create(
+        [
+            AwardResult(
+                section_code=event.section_code,
+                project_code=event.project_code,
+                section_name=event.section_name,
+                bidder=event.bidder,
+                uscc=event.uscc,
+                rank=event.rank,
+                price_fen=event.price_fen,
+                budget_fen=event.budget_fen,
+                savings_fen=event.savings_fen,
+                notice_number=event.notice_number,
+                decided_at=decided_at,
+                passed_over=list(event.passed_over),
+                contract_due=contract_due,
+                payload=event.payload(),
+                received_at=clock_now(),
+            )
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def contract_registered(payload: dict[str, Any], envelope: Envelope) -> None:
+    """Publish a section's registered contract and its key terms, once; a late one is marked, not refused."""
+    event = _evaluation_event(ContractRegistered, payload)
+    what = f"{event.event_type} {event.section_code}"
+    signed_on = _beijing_date(event.signed_on, what=what, field="signed_on")
+    registered_at = _signed_instant(event.registered_at, what=what, field="registered_at")
+    security_return_due = (
+        _beijing_date(event.security_return_due, what=what, field="security_return_due")
+        if event.security_return_due
+        else None
+    )
+    if _published_once(
+        ContractRecord, section_code=event.section_code, payload=event.payload(), envelope=envelope, label="contract"
+    ):
+        return
+    ContractRecord.objects.bulk_create(
+        [
+            ContractRecord(
+                section_code=event.section_code,
+                project_code=event.project_code,
+                section_name=event.section_name,
+                contract_number=event.contract_number,
+                supplier=event.supplier,
+                supplier_uscc=event.supplier_uscc,
+                subject=event.subject,
+                amount_fen=event.amount_fen,
+                quality=event.quality or "",
+                term=event.term or "",
+                signed_on=signed_on,
+                registered_at=registered_at,
+                late=bool(event.late),
+                security_return_due=security_return_due,
+                payload=event.payload(),
+                received_at=clock_now(),
+            )
+        ],
+        ignore_conflicts=True,
+    )
+
+
+HANDLERS.update(
+    {
+        CandidatesPublished.event_type: candidates_published,
+        AwardDecided.event_type: award_decided,
+        ContractRegistered.event_type: contract_registered,
+    }
+)

@@ -158,3 +158,99 @@ class ExpertDrawCommitment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.section_code} {self.commitment[:16]}"
+
+
+# After the evaluation: the candidates, the award, the contract ---------------------------------
+#
+# Each is published once per section and never changes (a second, different version is the
+# sender's bug: the public keeps the first). ``payload`` is the event as it arrived.
+
+
+class CandidatePublicity(models.Model):
+    """A section's winning candidates under publicity (中标候选人公示, ``evaluation.candidates.published``).
+
+    With the rejected bids and their reasons, the committee's names (secret until now), the
+    digest of the evaluation result and, when the panel was drawn here, the draw's full record,
+    which anyone re-runs with ``zhengwu experts verify-draw`` against the published commitment.
+    """
+
+    section_code = models.CharField("标段（包）编号", max_length=100, unique=True)
+    project_code = models.CharField("项目编号", max_length=100, db_index=True)
+    section_name = models.CharField("标段（包）名称", max_length=300)
+    method = models.CharField("评标办法", max_length=60)
+    outcome = models.CharField("评标结果", max_length=60)
+    starts_at = models.DateTimeField("公示开始时间")
+    ends_at = models.DateTimeField("公示结束时间")
+    candidates = models.JSONField("中标候选人", default=list)
+    rejected = models.JSONField("否决投标", default=list)
+    committee = models.JSONField("评标委员会", default=list)
+    result_digest = models.CharField("评标结果摘要", max_length=128)
+    draw_record = models.JSONField("专家抽取记录", null=True, blank=True)
+    payload = models.JSONField("原始事件")
+    received_at = models.DateTimeField("接收时间")
+
+    class Meta:
+        ordering = ("-starts_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.section_code} 中标候选人公示"
+
+
+class AwardResult(models.Model):
+    """A section's result notice (中标结果公告, ``evaluation.award.decided``): the winner and the savings.
+
+    ``savings_fen`` = ``budget_fen`` − ``price_fen`` (negative when the price is over budget).
+    ``passed_over``: candidates ranked above the winner who were not chosen, with the reason.
+    """
+
+    section_code = models.CharField("标段（包）编号", max_length=100, unique=True)
+    project_code = models.CharField("项目编号", max_length=100, db_index=True)
+    section_name = models.CharField("标段（包）名称", max_length=300)
+    bidder = models.CharField("中标人", max_length=200)
+    uscc = models.CharField("统一社会信用代码", max_length=18)
+    rank = models.PositiveSmallIntegerField("中标候选人排名")
+    price_fen = models.BigIntegerField("中标金额（分）")
+    budget_fen = models.BigIntegerField("预算金额（分）")
+    savings_fen = models.BigIntegerField("节约资金（分）")
+    notice_number = models.CharField("中标通知书编号", max_length=100)
+    decided_at = models.DateTimeField("定标时间")
+    passed_over = models.JSONField("未被确定为中标人的排名在前的候选人", default=list)
+    contract_due = models.DateField("合同签订期限")
+    payload = models.JSONField("原始事件")
+    received_at = models.DateTimeField("接收时间")
+
+    class Meta:
+        ordering = ("-decided_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.section_code} {self.bidder}"
+
+
+class ContractRecord(models.Model):
+    """A section's registered contract (合同备案/公开, ``evaluation.contract.registered``), key terms only.
+
+    ``late``: registered more than 30 days after the award notice (招标投标法 第四十六条).
+    """
+
+    section_code = models.CharField("标段（包）编号", max_length=100, unique=True)
+    project_code = models.CharField("项目编号", max_length=100, db_index=True)
+    section_name = models.CharField("标段（包）名称", max_length=300)
+    contract_number = models.CharField("合同编号", max_length=100)
+    supplier = models.CharField("中标人（乙方）", max_length=200)
+    supplier_uscc = models.CharField("统一社会信用代码", max_length=18)
+    subject = models.TextField("合同标的")
+    amount_fen = models.BigIntegerField("合同价款（分）")
+    quality = models.TextField("质量要求", blank=True)
+    term = models.TextField("履行期限", blank=True)
+    signed_on = models.DateField("签订日期")
+    registered_at = models.DateTimeField("备案时间")
+    late = models.BooleanField("逾期备案", default=False)
+    security_return_due = models.DateField("投标保证金退还期限", null=True, blank=True)
+    payload = models.JSONField("原始事件")
+    received_at = models.DateTimeField("接收时间")
+
+    class Meta:
+        ordering = ("-registered_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.section_code} {self.contract_number}"

@@ -11,7 +11,16 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from zhengwu.contexts.disclosure.models import BidFreeze, ExpertDrawCommitment, MarketSubject, Notice, OpeningRecord
+from zhengwu.contexts.disclosure.models import (
+    AwardResult,
+    BidFreeze,
+    CandidatePublicity,
+    ContractRecord,
+    ExpertDrawCommitment,
+    MarketSubject,
+    Notice,
+    OpeningRecord,
+)
 from zhengwu.contexts.identity.roles import SELF_REGISTRATION_ROLES
 from zhengwu.kernel.clock import CHINA_TZ
 from zhengwu.kernel.crypto import suite_get
@@ -419,3 +428,21 @@ def inclusion_proof_check(*, proof: str | dict[str, Any]) -> ProofCheck:
 def expert_draw_commitment_get(*, section_code: str) -> ExpertDrawCommitment | None:
     """The published commitment of the section's expert draw, or None before it has arrived."""
     return ExpertDrawCommitment.objects.filter(section_code=section_code.strip()[:MAX_SECTION_CODE]).first()
+
+
+# After the evaluation: the candidates, the award, the contract ---------------------------------
+
+
+def candidate_publicity_get(*, section_code: str) -> CandidatePublicity | None:
+    """The section's published winning candidates (中标候选人公示), or None before they have arrived."""
+    return CandidatePublicity.objects.filter(section_code=section_code.strip()[:MAX_SECTION_CODE]).first()
+
+
+def award_result_get(*, section_code: str) -> AwardResult | None:
+    """The section's published result (中标结果公告), or None before it has arrived."""
+    return AwardResult.objects.filter(section_code=section_code.strip()[:MAX_SECTION_CODE]).first()
+
+
+def contract_record_get(*, section_code: str) -> ContractRecord | None:
+    """The section's published contract (合同信息), or None before it has arrived."""
+    return ContractRecord.objects.filter(section_code=section_code.strip()[:MAX_SECTION_CODE]).first()

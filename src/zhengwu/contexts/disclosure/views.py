@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,12 +16,16 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from zhengwu.contexts.bidding.events import opening_record_rows
+from zhengwu.contexts.disclosure.models import Notice
 from zhengwu.contexts.disclosure.selectors import (
     MARKET_ROLES,
     NOTICE_KINDS,
     TRADE_TYPES,
     ProofCheck,
+    award_result_get,
     bid_freeze_get,
+    candidate_publicity_get,
+    contract_record_get,
     expert_draw_commitment_get,
     inclusion_proof_check,
     market_subject_page,
@@ -34,7 +40,8 @@ from zhengwu.contexts.disclosure.selectors import (
     section_disclosures,
     section_notices,
 )
-from zhengwu.kernel.clock import CHINA_TZ
+from zhengwu.kernel.canonical import canonical_dumps
+from zhengwu.kernel.clock import CHINA_TZ, clock_now
 from zhengwu.kernel.errors import InvalidInput, NotFound
 from zhengwu.kernel.money import money_format, money_from_fen
 from zhengwu.platform.audit.selectors import audit_latest_tree_head
@@ -286,7 +293,8 @@ def section_detail(request: HttpRequest, section_code: str) -> HttpResponse:
     records = opening_records_get(section_code=section_code)
     notices = section_notices(section_code=section_code)
     draw = expert_draw_commitment_get(section_code=section_code)
-    if freeze is None and not records and not notices and draw is None:
+    results = _section_results(section_code=section_code, notices=notices)
+    if freeze is None and not records and not notices and draw is None and not results:
         raise Http404(section_code)
     context = {
         "section_code": section_code,
@@ -308,6 +316,8 @@ def section_detail(request: HttpRequest, section_code: str) -> HttpResponse:
             )
             for record in records
         ],
+        # After the evaluation: the candidates, the award and the contract, once each has arrived.
+        **results,
     }
     return render(request, "disclosure/section.html", context)
 
@@ -338,3 +348,88 @@ def inclusion_proof(request: HttpRequest) -> HttpResponse:
         "error": error,
     }
     return render(request, "disclosure/inclusion_proof.html", context, status=status)
+
+
+# After the evaluation: the candidates, the award, the contract ---------------------------------
+
+METHOD_LABELS = {
+    "comprehensive": "综合评估法",
+    "procurement_scoring": "综合评分法",
+    "lowest_evaluated_price": "经评审的最低投标价法",
+}
+PUBLICITY_STATE_LABELS = {"pending": "未开始", "running": "公示中", "ended": "公示期已结束"}
+
+
+def publicity_state(*, starts_at: dt.datetime, ends_at: dt.datetime, now: dt.datetime) -> str:
+    """``pending`` before the publicity starts, ``running`` until its last instant ``ends_at``, then ``ended``."""
+    if now < starts_at:
+        return "pending"
+    return "running" if now <= ends_at else "ended"
+
+
+def savings_percent(*, savings_fen: int, budget_fen: int) -> str:
+    """Savings as a percentage of the budget to two decimals (``"12.35"``); empty without a budget."""
+    if budget_fen <= 0:
+        return ""
+    percent = (Decimal(savings_fen) * 100 / Decimal(budget_fen)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"{percent}"
+
+
+def _yuan(value: Any) -> str:
+    # Rows come from another platform's event: an amount that is not a whole number of fen is shown as missing.
+    return money_format(value) if isinstance(value, int) and not isinstance(value, bool) else ""
+
+
+def _draw_record_name(section_code: str) -> str:
+    return f"expert-draw-{re.sub(r'[^A-Za-z0-9._-]', '_', section_code)}.json"
+
+
+def _section_results(*, section_code: str, notices: list[Notice]) -> dict[str, Any]:
+    """What the section page shows of the evaluation's results; empty when none has arrived."""
+    publicity = candidate_publicity_get(section_code=section_code)
+    award = award_result_get(section_code=section_code)
+    contract = contract_record_get(section_code=section_code)
+    if publicity is None and award is None and contract is None:
+        return {}
+    context: dict[str, Any] = {"publicity": publicity, "award": award, "contract": contract}
+    if publicity is not None:
+        state = publicity_state(starts_at=publicity.starts_at, ends_at=publicity.ends_at, now=clock_now())
+        context.update(
+            publicity_state=state,
+            publicity_state_label=PUBLICITY_STATE_LABELS[state],
+            method_label=METHOD_LABELS.get(publicity.method, publicity.method),
+            candidate_rows=[
+                {**row, "price": _yuan(row.get("price_fen")), "score": row.get("score") or ""}
+                for row in publicity.candidates
+                if isinstance(row, dict)
+            ],
+            rejected_rows=[row for row in publicity.rejected if isinstance(row, dict)],
+            committee_rows=[row for row in publicity.committee if isinstance(row, dict)],
+            draw_record_name=_draw_record_name(section_code),
+        )
+    if award is not None:
+        context.update(
+            award_price=money_format(award.price_fen),
+            award_budget=money_format(award.budget_fen),
+            award_savings=money_format(award.savings_fen),
+            award_savings_percent=savings_percent(savings_fen=award.savings_fen, budget_fen=award.budget_fen),
+            passed_over_rows=[row for row in award.passed_over if isinstance(row, dict)],
+        )
+    if contract is not None:
+        context.update(
+            contract_amount=money_format(contract.amount_fen),
+            # The tenderer signs for the employer's side: the section's notices name it.
+            contract_employer=notices[-1].tenderer_name if notices else "",
+        )
+    return context
+
+
+def section_expert_draw(request: HttpRequest, section_code: str) -> HttpResponse:
+    """The full record of the section's expert draw, published with the candidates, as a JSON file
+    for ``zhengwu experts verify-draw``; 404 when none was published."""
+    publicity = candidate_publicity_get(section_code=section_code)
+    if publicity is None or publicity.draw_record is None:
+        return render(request, "web/404.html", {"message": "该标段尚未公布专家抽取记录。"}, status=404)
+    response = HttpResponse(canonical_dumps(publicity.draw_record), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{_draw_record_name(publicity.section_code)}"'
+    return response

@@ -12,13 +12,20 @@ import logging
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import F
 
 from zhengwu.contexts.bidding.events import BidsFrozen, CustodyShareIssued, OpeningRecorded
+from zhengwu.contexts.evaluation.events import (
+    AwardDecided,
+    CandidatesPublished,
+    ContractRegistered,
+    WrittenReportSubmitted,
+)
 from zhengwu.contexts.identity.events import MarketSubjectChanged
 from zhengwu.contexts.supervision.models import (
+    AwardTrack,
     FrozenBids,
     HeldShare,
     OpeningRecord,
@@ -28,7 +35,7 @@ from zhengwu.contexts.supervision.models import (
     WatchedSection,
 )
 from zhengwu.contexts.tendering.events import NoticePublished, SectionStatusChanged
-from zhengwu.kernel.clock import clock_now
+from zhengwu.kernel.clock import CHINA_TZ, clock_now
 from zhengwu.kernel.crypto import suite_get
 from zhengwu.platform.exchange.envelope import Envelope
 from zhengwu.platform.exchange.inbox import sender_key_get
@@ -283,3 +290,182 @@ HANDLERS: dict[str, Callable[[dict[str, Any], Envelope], None]] = {
     BidsFrozen.event_type: bids_frozen,
     OpeningRecorded.event_type: opening_recorded,
 }
+
+
+# After the evaluation: candidates, award, written report, contract -----------------------------
+#
+# The four events fill one row per section (``AwardTrack``) in whatever order they arrive; each
+# sets its own fields once. The event's own check decides what is well formed: a malformed one
+# fails the message (a dead letter an operator sees) and nothing is recorded.
+
+_Evaluation = TypeVar("_Evaluation", CandidatesPublished, AwardDecided, ContractRegistered, WrittenReportSubmitted)
+
+
+def _evaluation_event(kind: type[_Evaluation], payload: dict[str, Any]) -> _Evaluation:
+    try:
+        event = kind.from_payload(payload)
+    except TypeError as exc:
+        # A field missing from the payload: as malformed as a field that is there but wrong.
+        raise ValueError(f"{kind.event_type}: {exc}") from exc
+    return event.checked()
+
+
+def _aware(value: Any, *, event_type: str, field: str) -> dt.datetime:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{event_type}: {field} is missing")
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"{event_type}: {field} {value!r} is not an instant: {exc}") from None
+    if parsed.tzinfo is None:
+        raise ValueError(f"{event_type}: {field} {value!r} has no time zone")
+    return parsed
+
+
+def _beijing_date(value: Any, *, event_type: str, field: str) -> dt.date:
+    """A Beijing date, from an ISO date or an aware ISO instant; ValueError otherwise.
+
+    Statutory periods count days (招标投标法 第四十六条、第四十七条): of a deadline, the day is what is kept.
+    """
+    try:
+        if isinstance(value, str) and len(value) == 10:
+            return dt.date.fromisoformat(value)
+        return _aware(value, event_type=event_type, field=field).astimezone(CHINA_TZ).date()
+    except ValueError as exc:
+        raise ValueError(f"{event_type}: {field} {value!r} is not a date: {exc}") from None
+
+
+def _award_track_apply(
+    event: CandidatesPublished | AwardDecided | ContractRegistered | WrittenReportSubmitted,
+    envelope: Envelope,
+    fields: dict[str, Any],
+    *,
+    if_unset: dict[str, Any] | None = None,
+) -> None:
+    """Set ``fields`` (and ``if_unset`` where still empty) on the section's row, once per event type.
+
+    The row is created by whichever event comes first; a replay of an event already applied
+    changes nothing, and a different second version of it is logged and left out.
+    """
+    payload = event.payload()
+    now = clock_now()
+    # ignore_conflicts: the row may exist already, or a message racing this one may create it.
+    AwardTrack.objects.bulk_create(
+        [
+            AwardTrack(
+                section_code=event.section_code,
+                project_code=event.project_code,
+                section_name=event.section_name,
+                updated_at=now,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    track = AwardTrack.objects.select_for_update().get(section_code=event.section_code)
+    seen = track.payloads.get(event.event_type)
+    if seen is not None:
+        if seen != payload:
+            logger.warning(
+                "supervision: %s of %s received again with different content (message %s); kept the first",
+                event.event_type,
+                event.section_code,
+                envelope.id,
+            )
+        return
+    changes = dict(fields)
+    for name, value in {
+        "project_code": event.project_code,
+        "section_name": event.section_name,
+        **(if_unset or {}),
+    }.items():
+        if value and not getattr(track, name):
+            changes[name] = value
+    AwardTrack.objects.filter(pk=track.pk).update(
+        **changes, payloads={**track.payloads, event.event_type: payload}, updated_at=now
+    )
+
+
+def candidates_published(payload: dict[str, Any], envelope: Envelope) -> None:
+    """Record a section's candidates and the publicity period (中标候选人公示)."""
+    event = _evaluation_event(CandidatesPublished, payload)
+    kind = event.event_type
+    _award_track_apply(
+        event,
+        envelope,
+        {
+            "candidates": sorted(event.candidates, key=lambda row: row["rank"]),
+            "publicity_starts_at": _aware(event.starts_at, event_type=kind, field="starts_at"),
+            "publicity_ends_at": _aware(event.ends_at, event_type=kind, field="ends_at"),
+        },
+    )
+
+
+def award_decided(payload: dict[str, Any], envelope: Envelope) -> None:
+    """Record the winner, the amounts and the deadlines the award starts (report 15 days, contract 30)."""
+    event = _evaluation_event(AwardDecided, payload)
+    kind = event.event_type
+    _award_track_apply(
+        event,
+        envelope,
+        {
+            "winner": event.bidder,
+            "winner_uscc": event.uscc,
+            "price_fen": event.price_fen,
+            "budget_fen": event.budget_fen,
+            "savings_fen": event.savings_fen,
+            "notice_number": event.notice_number,
+            "decided_at": _aware(event.decided_at, event_type=kind, field="decided_at"),
+            "contract_due": _beijing_date(event.contract_due, event_type=kind, field="contract_due"),
+        },
+        # The written report may have arrived first with the same deadline.
+        if_unset={"report_due": _beijing_date(event.report_due, event_type=kind, field="report_due")},
+    )
+
+
+def written_report_submitted(payload: dict[str, Any], envelope: Envelope) -> None:
+    """Record the tenderer's written report (招标投标情况书面报告) and whether it came late."""
+    event = _evaluation_event(WrittenReportSubmitted, payload)
+    kind = event.event_type
+    _award_track_apply(
+        event,
+        envelope,
+        {
+            "report_submitted_at": _aware(event.submitted_at, event_type=kind, field="submitted_at"),
+            "report_tenderer": event.tenderer,
+            "report_text": event.text,
+            "report_late": bool(event.late),
+        },
+        if_unset={"report_due": _beijing_date(event.due, event_type=kind, field="due")},
+    )
+
+
+def contract_registered(payload: dict[str, Any], envelope: Envelope) -> None:
+    """Record the registered contract and whether it was registered late; never refused for lateness."""
+    event = _evaluation_event(ContractRegistered, payload)
+    kind = event.event_type
+    _award_track_apply(
+        event,
+        envelope,
+        {
+            "contract_number": event.contract_number,
+            "contract_signed_on": _beijing_date(event.signed_on, event_type=kind, field="signed_on"),
+            "contract_amount_fen": event.amount_fen,
+            "contract_registered_at": _aware(event.registered_at, event_type=kind, field="registered_at"),
+            "contract_late": bool(event.late),
+            "security_return_due": (
+                _beijing_date(event.security_return_due, event_type=kind, field="security_return_due")
+                if event.security_return_due
+                else None
+            ),
+        },
+    )
+
+
+HANDLERS.update(
+    {
+        CandidatesPublished.event_type: candidates_published,
+        AwardDecided.event_type: award_decided,
+        WrittenReportSubmitted.event_type: written_report_submitted,
+        ContractRegistered.event_type: contract_registered,
+    }
+)

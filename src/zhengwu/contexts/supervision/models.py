@@ -179,3 +179,52 @@ class OpeningRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.section_code} {self.digest[:16]}"
+
+
+class AwardTrack(models.Model):
+    """A section after its evaluation, followed to the contract: the candidates, the award, the
+    written report and the contract, with their legal deadlines (``evaluation.*`` events).
+
+    One row per section, filled by whichever of the four events arrives, in any order; each
+    event sets its own fields once. ``payloads`` keeps each event as it arrived, by event type,
+    so a replay is recognised and a different second version is kept out (and logged).
+    Deadlines are Beijing dates: statutory periods count days.
+    """
+
+    section_code = models.CharField("标段（包）编号", max_length=100, unique=True)
+    project_code = models.CharField("项目编号", max_length=100, blank=True, db_index=True)
+    section_name = models.CharField("标段（包）名称", max_length=300, blank=True)
+    # 中标候选人公示 (evaluation.candidates.published)
+    candidates = models.JSONField("中标候选人", default=list)
+    publicity_starts_at = models.DateTimeField("公示开始时间", null=True, blank=True)
+    publicity_ends_at = models.DateTimeField("公示结束时间", null=True, blank=True)
+    # 定标 and the award notice (evaluation.award.decided)
+    winner = models.CharField("中标人", max_length=200, blank=True)
+    winner_uscc = models.CharField("中标人统一社会信用代码", max_length=18, blank=True)
+    price_fen = models.BigIntegerField("中标金额（分）", null=True, blank=True)
+    budget_fen = models.BigIntegerField("预算金额（分）", null=True, blank=True)
+    savings_fen = models.BigIntegerField("节约资金（分）", null=True, blank=True)
+    notice_number = models.CharField("中标通知书编号", max_length=100, blank=True)
+    decided_at = models.DateTimeField("定标时间", null=True, blank=True)
+    # 招标投标法 第四十七条: the written report within 15 days (evaluation.written_report.submitted)
+    report_due = models.DateField("书面报告期限", null=True, blank=True)
+    report_submitted_at = models.DateTimeField("书面报告提交时间", null=True, blank=True)
+    report_tenderer = models.CharField("报告人（招标人）", max_length=200, blank=True)
+    report_text = models.TextField("书面报告", blank=True)
+    report_late = models.BooleanField("书面报告逾期提交", default=False)
+    # 招标投标法 第四十六条: the contract within 30 days (evaluation.contract.registered)
+    contract_due = models.DateField("合同签订期限", null=True, blank=True)
+    contract_number = models.CharField("合同编号", max_length=100, blank=True)
+    contract_signed_on = models.DateField("合同签订日期", null=True, blank=True)
+    contract_amount_fen = models.BigIntegerField("合同价款（分）", null=True, blank=True)
+    contract_registered_at = models.DateTimeField("合同备案时间", null=True, blank=True)
+    contract_late = models.BooleanField("合同逾期备案", default=False)
+    security_return_due = models.DateField("投标保证金退还期限", null=True, blank=True)
+    payloads = models.JSONField("原始事件", default=dict)
+    updated_at = models.DateTimeField("更新时间")
+
+    class Meta:
+        ordering = ("-updated_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.section_name or self.section_code}（{self.section_code}）"

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 
 from zhengwu.contexts.supervision.models import (
+    AwardTrack,
     FrozenBids,
     HeldShare,
     OpeningRecord,
@@ -282,3 +283,29 @@ def opening_record_rounds(*, section_code: str) -> list[int]:
 def opening_record_of_round(*, section_code: str, round: int) -> OpeningRecord | None:
     """The section's opening record of one round, or None."""
     return OpeningRecord.objects.filter(section_code=section_code[:100], round=round).first()
+
+
+# After the evaluation: awards, written reports, contracts ---------------------------------------
+
+
+def award_track_page(*, page: int = 1, size: int = 50) -> Page[AwardTrack]:
+    """Sections followed after their evaluation, the latest change first."""
+    if not 1 <= page <= MAX_PAGE:
+        raise InvalidInput(
+            f"页码应在1到{MAX_PAGE}之间", code="supervision_page_invalid", detail={"page": page, "max": MAX_PAGE}
+        )
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise InvalidInput(
+            f"每页条数应在1到{MAX_PAGE_SIZE}之间", code="supervision_size_invalid", detail={"size": size}
+        )
+    return page_take(AwardTrack.objects.order_by("-updated_at", "-id"), page=page, size=size)
+
+
+def award_track_get(*, section_code: str) -> AwardTrack:
+    """One section's award, written report and contract; ``NotFound`` if nothing of them was received."""
+    found = AwardTrack.objects.filter(section_code=section_code[:100]).first()
+    if found is None:
+        raise NotFound(
+            "该标段没有定标或合同信息", code="supervision_award_not_found", detail={"section_code": section_code[:100]}
+        )
+    return found

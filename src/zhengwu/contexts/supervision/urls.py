@@ -12,4 +12,6 @@ urlpatterns = [
     path("openings/", views.openings, name="openings"),
     path("openings/<str:section_code>/", views.opening_detail, name="opening_detail"),
     path("custody/<int:pk>/release/", views.custody_release, name="custody_release"),
+    path("awards/", views.awards, name="awards"),
+    path("awards/<str:section_code>/", views.award_detail, name="award_detail"),
 ]

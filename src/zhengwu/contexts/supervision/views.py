@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,8 +18,12 @@ from django.utils.translation import gettext_lazy as _
 
 from zhengwu.contexts.bidding.events import opening_record_rows
 from zhengwu.contexts.identity.selectors import actor_for
+from zhengwu.contexts.supervision.models import AwardTrack
+from zhengwu.contexts.supervision.rules import DeadlineState, deadline_state
 from zhengwu.contexts.supervision.selectors import (
     SECTION_STATUSES,
+    award_track_get,
+    award_track_page,
     held_share_get,
     held_shares,
     notices_for_sections,
@@ -36,8 +41,9 @@ from zhengwu.contexts.supervision.selectors import (
 )
 from zhengwu.contexts.supervision.services import held_share_release
 from zhengwu.kernel.actor import Actor
-from zhengwu.kernel.clock import CHINA_TZ
+from zhengwu.kernel.clock import CHINA_TZ, clock_today
 from zhengwu.kernel.errors import InvalidInput, NotAuthenticated, NotFound, ZhengwuError
+from zhengwu.kernel.money import money_format
 from zhengwu.platform.web.access import login_url_for, roles_required
 from zhengwu.platform.web.exports import xlsx_response
 
@@ -323,3 +329,102 @@ def opening_detail(request: HttpRequest, section_code: str) -> HttpResponse:
         "status_label": _status_label(found.section.status) if found.section is not None else "",
     }
     return render(request, "supervision/opening_detail.html", context)
+
+
+# After the evaluation: awards, written reports, contracts ---------------------------------------
+
+AWARDS_PAGE_SIZE = 50
+
+
+@dataclasses.dataclass(frozen=True)
+class AwardRow:
+    """A followed section with its amounts in yuan and where its two deadlines stand today."""
+
+    track: AwardTrack
+    price: str
+    budget: str
+    savings: str
+    savings_percent: str
+    contract_amount: str
+    report: DeadlineState
+    contract: DeadlineState
+
+
+def _yuan(fen: int | None) -> str:
+    return money_format(fen) if fen is not None else ""
+
+
+def _percent(savings_fen: int | None, budget_fen: int | None) -> str:
+    if savings_fen is None or not budget_fen or budget_fen <= 0:
+        return ""
+    return str((Decimal(savings_fen) * 100 / Decimal(budget_fen)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def _award_row(track: AwardTrack, *, today: dt.date) -> AwardRow:
+    submitted, registered = track.report_submitted_at, track.contract_registered_at
+    return AwardRow(
+        track=track,
+        price=_yuan(track.price_fen),
+        budget=_yuan(track.budget_fen),
+        savings=_yuan(track.savings_fen),
+        savings_percent=_percent(track.savings_fen, track.budget_fen),
+        contract_amount=_yuan(track.contract_amount_fen),
+        report=deadline_state(
+            due=track.report_due,
+            done_on=submitted.astimezone(CHINA_TZ).date() if submitted is not None else None,
+            late=track.report_late,
+            today=today,
+        ),
+        # The contract counts as done once registered here, as the trading platform's ``late`` does.
+        contract=deadline_state(
+            due=track.contract_due,
+            done_on=registered.astimezone(CHINA_TZ).date() if registered is not None else None,
+            late=track.contract_late,
+            today=today,
+        ),
+    )
+
+
+@roles_required(*TRADE_ROLES)
+def awards(request: HttpRequest) -> HttpResponse:
+    """Sections after their evaluation: winner, amounts and savings, and whether the written report
+    (15 days) and the contract (30 days) came in time — an overdue one is flagged today."""
+    actor = _trade_actor(request)
+    if isinstance(actor, HttpResponse):
+        return actor
+    page_text = request.GET.get("page", "1").strip()
+    page_number = int(page_text) if page_text.isdigit() and 0 < len(page_text) <= 5 else 1
+    page = award_track_page(page=page_number, size=AWARDS_PAGE_SIZE)
+    today = clock_today()
+    context = {
+        "page": page,
+        "rows": [_award_row(track, today=today) for track in page.items],
+        "today": today,
+        "previous_url": "?" + urlencode({"page": page.page - 1}) if page.has_previous else "",
+        "next_url": "?" + urlencode({"page": page.page + 1}) if page.has_next else "",
+    }
+    return render(request, "supervision/awards.html", context)
+
+
+@roles_required(*TRADE_ROLES)
+def award_detail(request: HttpRequest, section_code: str) -> HttpResponse:
+    """One section's candidates, award, written report (in full) and contract, with its deadlines."""
+    actor = _trade_actor(request)
+    if isinstance(actor, HttpResponse):
+        return actor
+    try:
+        track = award_track_get(section_code=section_code)
+    except NotFound:
+        raise Http404(section_code) from None
+    today = clock_today()
+    context = {
+        "row": _award_row(track, today=today),
+        "track": track,
+        "today": today,
+        "candidate_rows": [
+            {**c, "price": money_format(c["price_fen"]) if isinstance(c.get("price_fen"), int) else ""}
+            for c in track.candidates
+            if isinstance(c, dict)
+        ],
+    }
+    return render(request, "supervision/award_detail.html", context)
