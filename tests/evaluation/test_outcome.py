@@ -11,6 +11,8 @@ import datetime as dt
 import pytest
 
 from tests.evaluation.scene import Ready, evaluation_complete, wan
+from zhengwu.contexts.bidding.models import Bid
+from zhengwu.contexts.bidding.services import bid_security_record
 from zhengwu.contexts.evaluation import services
 from zhengwu.contexts.evaluation.models import Award, Contract, Publicity
 from zhengwu.contexts.tendering.models import Refund, Section
@@ -27,6 +29,16 @@ def _section(ready: Ready) -> Section:
     return Section.objects.get(pk=ready.section.pk)
 
 
+def _securities(ready: Ready, *, guarantee: str = "D") -> None:
+    """The centre records each bid's security: paid in money, except ``guarantee``'s bank guarantee."""
+    for letter, bid_id in ready.bid.items():
+        bid_security_record(
+            bid=Bid.objects.get(uuid=bid_id),
+            status="guarantee" if letter == guarantee else "paid",
+            by=ready.world["staff"],
+        )
+
+
 def _events(kind: str) -> list[dict]:
     return [m.payload for m in OutboxMessage.objects.filter(event_type=kind).order_by("id")]
 
@@ -34,6 +46,7 @@ def _events(kind: str) -> list[dict]:
 @pytest.mark.django_db
 def test_from_the_report_to_the_contract(ready: Ready) -> None:
     w, bid = ready.world, ready.bid
+    _securities(ready)
     evaluation = evaluation_complete(ready)
     assert evaluation.result["outcome"] == "candidates"
     assert evaluation.result_digest
@@ -139,8 +152,9 @@ def test_from_the_report_to_the_contract(ready: Ready) -> None:
     assert not contract.late
     assert _section(ready).status == "contracted"
     refunds = list(Refund.objects.filter(kind="bid_security").order_by("organisation_name"))
-    # Every bidder whose bid was opened, the winner included (招标条例 第五十七条), 5 days after signing.
-    assert len(refunds) == 4
+    # Every bidder whose bid was opened, the winner included (招标条例 第五十七条), 5 days after signing;
+    # D's bank guarantee is released, not refunded.
+    assert sorted(str(r.source) for r in refunds) == sorted([bid["A"], bid["B"], bid["C"]])
     assert {r.amount_fen for r in refunds} == {SECURITY_FEN}
     assert {r.reason for r in refunds} == {"contract_signed"}
     assert {r.due_at for r in refunds} == {contract.security_return_due}
@@ -194,6 +208,7 @@ def test_a_late_contract_is_registered_and_marked_late(ready: Ready) -> None:
 @pytest.mark.django_db
 def test_every_bid_rejected_fails_the_section_for_a_retender(ready: Ready) -> None:
     w, bid = ready.world, ready.bid
+    _securities(ready, guarantee="")
     evaluation = evaluation_complete(ready, reject="ABCD")
     assert evaluation.result["outcome"] == "failed"
     section = _section(ready)

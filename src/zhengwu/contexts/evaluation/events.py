@@ -98,8 +98,8 @@ class AwardDecided(ExchangeEvent):
     notice_number: str
     decided_at: str
     passed_over: list[dict[str, Any]]
-    contract_due: str  # 招标投标法 第四十六条: within 30 days of the notice
-    report_due: str  # 招标投标法 第四十七条: the written report within 15 days
+    contract_due: str  # the last day (ISO date); 招标投标法 第四十六条: within 30 days of the notice
+    report_due: str  # the last day (ISO date), "" when none; 第四十七条: the written report within 15 days
 
     @property
     def aggregate_id(self) -> str:
@@ -140,7 +140,7 @@ class ContractRegistered(ExchangeEvent):
     signed_on: str  # ISO date
     registered_at: str
     late: bool
-    security_return_due: str
+    security_return_due: str  # the last day (ISO date)
 
     @property
     def aggregate_id(self) -> str:
@@ -172,7 +172,7 @@ class WrittenReportSubmitted(ExchangeEvent):
     price_fen: int
     text: str
     submitted_at: str
-    due: str
+    due: str  # the last day (ISO date)
     late: bool
 
     @property

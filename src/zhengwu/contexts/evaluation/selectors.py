@@ -148,10 +148,19 @@ def sheet_of(*, evaluation: Evaluation, expert_id: str, by: Actor) -> Sheet:
 def _entries(evaluation: Evaluation) -> list[BidEntry]:
     bids = bids_for(evaluation=evaluation)
     verdicts = decisions(evaluation=evaluation, bid_ids=[b.bid_id for b in bids])
+    # A two-envelope bid whose commercial envelope could not be opened has no price: the opening
+    # deemed that envelope revoked or withdrawn, and such a bid is not evaluated (as at a single
+    # opening); its technical marks stay on the record.
     return [
-        BidEntry(bid_id=b.bid_id, price_fen=b.readout.get("price_fen"), disqualification=verdicts[b.bid_id])  # type: ignore[arg-type]  # checked at evaluation_create
+        BidEntry(bid_id=b.bid_id, price_fen=b.readout["price_fen"], disqualification=verdicts[b.bid_id])
         for b in bids
+        if isinstance(b.readout.get("price_fen"), int)
     ]
+
+
+def commercial_pending(*, evaluation: Evaluation) -> bool:
+    """Whether a two-envelope section still waits for its commercial opening round."""
+    return any(b.commercial_pending for b in bids_for(evaluation=evaluation))
 
 
 def result_for(*, evaluation: Evaluation) -> EvaluationResult | None:
@@ -161,6 +170,8 @@ def result_for(*, evaluation: Evaluation) -> EvaluationResult | None:
     Recomputed from the stored marks and sheets on each call: the inputs are locked by then, and
     the same inputs always give the same result.
     """
+    if commercial_pending(evaluation=evaluation):
+        return None
     valid = valid_bid_ids(evaluation=evaluation)
     # Every bid rejected in the review: nothing to score, the result (failed) stands without sheets.
     if valid is None or (valid and not sheets_all_submitted(evaluation=evaluation)):

@@ -62,6 +62,11 @@ def _iso(value: dt.datetime) -> str:
     return value.astimezone(CHINA_TZ).isoformat()
 
 
+def _last_day(bound: dt.datetime) -> str:
+    """The last day (Beijing) of a period whose exclusive end is ``bound``: what a deadline is called."""
+    return (bound - dt.timedelta(microseconds=1)).astimezone(CHINA_TZ).date().isoformat()
+
+
 def _section(evaluation: Evaluation) -> Any:
     return tendering_selectors.section_get_by_code(code=evaluation.section_code)
 
@@ -90,6 +95,9 @@ def _bids_by_id(evaluation: Evaluation) -> dict[str, bidding_selectors.OpenedBid
 def _securities_owed(evaluation: Evaluation, section: Any, *, reason: str, due_at: dt.datetime) -> None:
     owed = []
     for bid in _bids_by_id(evaluation).values():
+        # Money paid is returned with interest; a bank guarantee (保函) is released, not refunded.
+        if bid.security_status != "paid":
+            continue
         try:
             organisation = identity_selectors.organisation_get(uscc=bid.bidder_uscc)
         except NotFound:
@@ -328,8 +336,8 @@ def award_decide(
                 notice_number=award.notice_number,
                 decided_at=_iso(now),
                 passed_over=list(award.passed_over),
-                contract_due=_iso(award.contract_due),
-                report_due=_iso(award.report_due) if award.report_due else "",
+                contract_due=_last_day(award.contract_due),
+                report_due=_last_day(award.report_due) if award.report_due else "",
             )
         )
         audit_append(
@@ -398,7 +406,7 @@ def written_report_submit(*, evaluation: Evaluation, text: str, by: Actor) -> Aw
                 price_fen=award.price_fen,
                 text=text,
                 submitted_at=_iso(now),
-                due=_iso(award.report_due),
+                due=_last_day(award.report_due),
                 late=late,
             )
         )
@@ -507,7 +515,7 @@ def contract_register(
                 signed_on=signed_on.isoformat(),
                 registered_at=_iso(now),
                 late=late,
-                security_return_due=_iso(security_due),
+                security_return_due=_last_day(security_due),
             )
         )
         audit_append(

@@ -24,6 +24,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from zhengwu.contexts.bidding import selectors as bidding_selectors
+from zhengwu.contexts.bidding import services as bidding_services
 from zhengwu.contexts.evaluation import selectors
 from zhengwu.contexts.evaluation.config import method_build
 from zhengwu.contexts.evaluation.models import ComplianceMark, Evaluation, Member, Sheet, Signature
@@ -84,6 +85,8 @@ def evaluation_create(*, section: Any, method: Mapping[str, Any], by: Actor) -> 
     if not bids:
         raise Conflict("该标段没有开启的投标文件", code="no_opened_bids")
     for bid in bids:
+        if bid.commercial_pending:
+            continue  # 双信封: the price comes with the commercial envelope, opened after the technical review
         price = bid.readout.get("price_fen")
         if isinstance(price, bool) or not isinstance(price, int) or price <= 0:
             raise InvalidInput("开标一览表缺少投标报价", code="readout_price_missing", detail={"bid_id": bid.bid_id})
@@ -198,6 +201,19 @@ def compliance_mark(
             bid_id=bid_id,
             defaults={"compliant": compliant, "reason": reason, "note": note, "marked_at": clock_now()},
         )
+        bids = selectors.bids_for(evaluation=locked)
+        if any(b.commercial_pending for b in bids) and selectors.review_complete(evaluation=locked, bid_ids=ids):
+            # 双信封: the technical review has concluded; the rejected bidders' commercial envelopes
+            # are never opened (the second opening round skips them).
+            verdicts = selectors.decisions(evaluation=locked, bid_ids=ids)
+            rejected = [bid_id for bid_id, verdict in verdicts.items() if verdict is not None]
+            if rejected:
+                bidding_services.commercial_exclusions_record(
+                    section_code=locked.section_code,
+                    bid_ids=rejected,
+                    reason="technical_rejected",
+                    by=Actor.system("evaluation"),
+                )
         audit_append(
             actor=by,
             action="evaluation.compliance.mark",
@@ -280,6 +296,8 @@ def sheet_submit(*, evaluation: Evaluation, scores: Mapping[str, Mapping[str, An
     if problems:
         first = problems[0]
         raise InvalidInput(first.message, code=first.code, detail={"problems": [p.as_dict() for p in problems]})
+    if any(b.commercial_pending for b in selectors.bids_for(evaluation=evaluation)):
+        raise Conflict("商务标尚未开启，评分表暂不能提交（可先保存草稿）", code="commercial_pending")
     with transaction.atomic():
         locked = _locked(evaluation)
         _open(locked)
