@@ -106,23 +106,7 @@ class Ready:
         assert self.section.status == "evaluating"
         accepted = {b.organisation_id: str(b.uuid) for b in Bid.objects.filter(status="accepted")}
         self.bid = {LETTERS[name]: accepted[world[name].organisation_id or 0] for name in PRICES}
-        self.experts: dict[str, str] = {}
-        for username in (*EXPERTS[1:], "expert_far"):
-            user = user_create(username=username, password=PASSWORD, display_name=username, roles=["expert"], by=SYSTEM)
-            world.actors[username] = actor_for(user=user)
-        for n, username in enumerate((*EXPERTS, "expert_far")):
-            expert = expert_make(
-                world,  # type: ignore[arg-type]  # duck-typed: only world["staff"] is read
-                name=f"专家{n + 1}",
-                id_card=id_card_make(),
-                username=username,
-            )
-            self.experts[username] = str(expert.uuid)
-            section = self.other_section if username == "expert_far" else self.section
-            assignment = ExpertAssignment.objects.create(
-                expert=expert, section_code=section.code, assigned_at=clock_now()
-            )
-            assignment_answer(assignment=assignment, accept=True, by=world[username])
+        self.experts = panel_make(world, self.section, self.other_section)
 
     @staticmethod
     def _bidder4(world: World) -> None:
@@ -178,3 +162,27 @@ def evaluation_complete(ready: Ready, *, reject: str = "C") -> Any:
     for username in EXPERTS:
         services.report_sign(evaluation=evaluation, agrees=True, by=w[username])
     return Evaluation.objects.get(pk=evaluation.pk)
+
+
+def panel_make(world: World, section: Section, other_section: Section) -> dict[str, str]:
+    """Five experts accept ``section``'s panel (``expert`` … ``expert5``), ``expert_far`` the other's.
+
+    Assignments are inserted as the draw would leave them (notified), then accepted through the
+    experts service. Returns username → the expert's public id.
+    """
+    experts: dict[str, str] = {}
+    for username in (*EXPERTS[1:], "expert_far"):
+        user = user_create(username=username, password=PASSWORD, display_name=username, roles=["expert"], by=SYSTEM)
+        world.actors[username] = actor_for(user=user)
+    for n, username in enumerate((*EXPERTS, "expert_far")):
+        expert = expert_make(
+            world,  # type: ignore[arg-type]  # duck-typed: only world["staff"] is read
+            name=f"专家{n + 1}",
+            id_card=id_card_make(),
+            username=username,
+        )
+        experts[username] = str(expert.uuid)
+        target = other_section if username == "expert_far" else section
+        assignment = ExpertAssignment.objects.create(expert=expert, section_code=target.code, assigned_at=clock_now())
+        assignment_answer(assignment=assignment, accept=True, by=world[username])
+    return experts
