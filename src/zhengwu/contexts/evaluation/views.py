@@ -63,6 +63,8 @@ def _url(request: HttpRequest, name: str, *args: Any) -> str:
 
 
 def _yuan(fen: Any) -> str:
+    if fen is None:
+        return "—"  # 双信封: no price until the commercial envelope is opened
     if isinstance(fen, bool) or not isinstance(fen, int):
         return str(fen)
     return f"{Decimal(fen) / 100:,.2f}"
@@ -162,6 +164,7 @@ def _room_context(request: HttpRequest, evaluation: Evaluation, member: Member, 
         ],
         "signed": member.pk in signed,
         "progress": selectors.progress_for(evaluation=evaluation),
+        "commercial_pending": any(b.commercial_pending for b in bids),
     }
     context.update(extra)
     return context
