@@ -164,3 +164,28 @@ class Contract(models.Model):
 
     def __str__(self) -> str:
         return f"contract {self.number}"
+
+
+class Adjustment(models.Model):
+    """A quantified price adjustment of 经评审的最低投标价法, as the committee agreed it (recorded by its leader).
+
+    The tender documents say how each factor becomes money; the adjustment moves the evaluated
+    price (the ranking), never the contract price.
+    """
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.PROTECT, related_name="adjustments")
+    bid_id = models.CharField(max_length=36)
+    code = models.CharField("调整因素", max_length=40)
+    amount_fen = models.BigIntegerField("调整金额（分）")
+    reason = models.CharField("依据", max_length=300)
+    recorded_by_username = models.CharField(max_length=150)
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("bid_id", "code")
+        constraints = (
+            models.UniqueConstraint(fields=("evaluation", "bid_id", "code"), name="evaluation_adjustment_once"),
+        )
+
+    def __str__(self) -> str:
+        return f"adjustment {self.bid_id}:{self.code}"

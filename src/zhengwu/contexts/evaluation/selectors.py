@@ -13,13 +13,15 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from decimal import Decimal
 from typing import Any
 
 from zhengwu.contexts.bidding import selectors as bidding_selectors
-from zhengwu.contexts.evaluation.config import method_build
+from zhengwu.contexts.evaluation.config import coefficient_options, method_build, method_items
 from zhengwu.contexts.evaluation.models import (
+    Adjustment,
     Award,
     ComplianceMark,
     Contract,
@@ -34,7 +36,9 @@ from zhengwu.contexts.evaluation.rules import (
     BidEntry,
     Disqualification,
     EvaluationResult,
+    PriceAdjustment,
     ScoreSheet,
+    SmeStatus,
     evaluation_compute,
 )
 from zhengwu.contexts.experts import selectors as experts_selectors
@@ -145,17 +149,51 @@ def sheet_of(*, evaluation: Evaluation, expert_id: str, by: Actor) -> Sheet:
 # --- the result and the report -------------------------------------------------------------------
 
 
+def _sme(readout: dict[str, Any]) -> str:
+    # The bidder's SME declaration (中小企业声明函) as read out; anything else counts as none.
+    value = str(readout.get("sme", ""))
+    return value if value in SmeStatus.__members__.values() else SmeStatus.NONE.value
+
+
 def _entries(evaluation: Evaluation) -> list[BidEntry]:
     bids = bids_for(evaluation=evaluation)
     verdicts = decisions(evaluation=evaluation, bid_ids=[b.bid_id for b in bids])
+    adjustments: dict[str, list[PriceAdjustment]] = {}
+    for row in Adjustment.objects.filter(evaluation=evaluation):
+        adjustments.setdefault(row.bid_id, []).append(PriceAdjustment(row.code, row.amount_fen, row.reason))
     # A two-envelope bid whose commercial envelope could not be opened has no price: the opening
     # deemed that envelope revoked or withdrawn, and such a bid is not evaluated (as at a single
     # opening); its technical marks stay on the record.
     return [
-        BidEntry(bid_id=b.bid_id, price_fen=b.readout["price_fen"], disqualification=verdicts[b.bid_id])
+        BidEntry(
+            bid_id=b.bid_id,
+            price_fen=b.readout["price_fen"],
+            sme=_sme(b.readout),
+            disqualification=verdicts[b.bid_id],
+            adjustments=tuple(adjustments.get(b.bid_id, ())),
+        )
         for b in bids
         if isinstance(b.readout.get("price_fen"), int)
     ]
+
+
+def coefficient_for(*, evaluation: Evaluation) -> Decimal | None:
+    """The coefficient K of a base price that uses one, drawn from the section's published bid freeze.
+
+    K = options[SHA-256("zhengwu-K|" ‖ section code ‖ "|" ‖ freeze root) mod n], over the values
+    the method allows (low, low + step, …, high). The freeze root is public from the deadline and
+    depends on every bid's commitment, so nobody — bidder, host or platform — knows K before the
+    bids are in, and anyone can recompute it from the published root. None when the method has no
+    coefficient or the section has no freeze.
+    """
+    options = coefficient_options(evaluation.method)
+    if not options:
+        return None
+    freeze = bidding_selectors.freeze_public(section=tendering_selectors.section_get(uuid=evaluation.section_uuid))
+    if freeze is None:
+        return None
+    seed = f"zhengwu-K|{evaluation.section_code}|{freeze.root}".encode()
+    return options[int.from_bytes(hashlib.sha256(seed).digest(), "big") % len(options)]
 
 
 def commercial_pending(*, evaluation: Evaluation) -> bool:
@@ -173,15 +211,19 @@ def result_for(*, evaluation: Evaluation) -> EvaluationResult | None:
     if commercial_pending(evaluation=evaluation):
         return None
     valid = valid_bid_ids(evaluation=evaluation)
-    # Every bid rejected in the review: nothing to score, the result (failed) stands without sheets.
-    if valid is None or (valid and not sheets_all_submitted(evaluation=evaluation)):
+    method = method_build(evaluation.method)
+    # Every bid rejected in the review, or a method without scores: the result stands without sheets.
+    scored = bool(method_items(method))
+    if valid is None or (valid and scored and not sheets_all_submitted(evaluation=evaluation)):
         return None
     sheets = [
         ScoreSheet(expert_id=sheet.member.expert_id, bid_id=bid_id, scores=scores)
         for sheet in Sheet.objects.filter(member__evaluation=evaluation).select_related("member")
         for bid_id, scores in sheet.scores.items()
     ]
-    return evaluation_compute(method=method_build(evaluation.method), bids=_entries(evaluation), sheets=sheets)
+    return evaluation_compute(
+        method=method, bids=_entries(evaluation), sheets=sheets, coefficient=coefficient_for(evaluation=evaluation)
+    )
 
 
 def result_plain(value: Any) -> Any:

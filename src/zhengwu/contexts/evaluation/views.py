@@ -22,7 +22,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhengwu.contexts.evaluation import selectors, services
-from zhengwu.contexts.evaluation.config import method_build
+from zhengwu.contexts.evaluation.config import method_build, method_items
 from zhengwu.contexts.evaluation.models import Evaluation, Member
 from zhengwu.contexts.evaluation.notice_pdf import award_notice_of, award_notice_pdf
 from zhengwu.contexts.evaluation.rules import (
@@ -305,7 +305,7 @@ def _sheet_context(
                 "max": i.max_score,
                 "weight": i.weight,
             }
-            for i in method.items
+            for i in method_items(method)
         ],
         "rows": [
             {
@@ -319,7 +319,7 @@ def _sheet_context(
                         "min": i.min_score,
                         "max": i.max_score,
                     }
-                    for i in method.items
+                    for i in method_items(method)
                 ],
             }
             for bid_id in valid
@@ -347,7 +347,7 @@ def sheet_view(request: HttpRequest, section_code: str) -> HttpResponse:
         if sheet is not None and sheet.submitted_at is None and request.GET.get("check"):
             problems = services.sheet_problems(evaluation=evaluation, sheet=sheet)
         return render(request, "evaluation/sheet.html", _sheet_context(evaluation, member, scores, problems))
-    codes = [i.code for i in method_build(evaluation.method).items]
+    codes = [i.code for i in method_items(method_build(evaluation.method))]
     typed = _typed(request, valid, codes)
     submit = request.POST.get("action") == "submit"
     try:

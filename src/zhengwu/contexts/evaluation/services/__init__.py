@@ -14,6 +14,7 @@ from zhengwu.contexts.evaluation.services.outcome import (
 from zhengwu.contexts.evaluation.services.room import (
     DISSENT_MAX,
     SCORE_TEXT_MAX,
+    adjustment_record,
     compliance_mark,
     evaluation_create,
     leader_set,
@@ -27,6 +28,7 @@ from zhengwu.contexts.evaluation.services.room import (
 __all__ = [
     "DISSENT_MAX",
     "SCORE_TEXT_MAX",
+    "adjustment_record",
     "award_decide",
     "candidate_rows",
     "candidates_publish",

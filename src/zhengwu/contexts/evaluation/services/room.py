@@ -26,8 +26,8 @@ from django.db import IntegrityError, transaction
 from zhengwu.contexts.bidding import selectors as bidding_selectors
 from zhengwu.contexts.bidding import services as bidding_services
 from zhengwu.contexts.evaluation import selectors
-from zhengwu.contexts.evaluation.config import method_build
-from zhengwu.contexts.evaluation.models import ComplianceMark, Evaluation, Member, Sheet, Signature
+from zhengwu.contexts.evaluation.config import method_build, method_items
+from zhengwu.contexts.evaluation.models import Adjustment, ComplianceMark, Evaluation, Member, Sheet, Signature
 from zhengwu.contexts.evaluation.rules import Disqualification, SheetProblem, score_sheet_problems
 from zhengwu.contexts.evaluation.services.outcome import report_completed
 from zhengwu.contexts.experts import selectors as experts_selectors
@@ -35,6 +35,7 @@ from zhengwu.contexts.tendering import selectors as tendering_selectors
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import clock_now
 from zhengwu.kernel.errors import Conflict, InvalidInput, PermissionDenied
+from zhengwu.kernel.money import money_to_fen
 from zhengwu.platform.audit.services import audit_append
 
 DISSENT_MAX = 4_000
@@ -241,7 +242,9 @@ def _sheet_write(evaluation: Evaluation, member: Member, scores: Mapping[str, Ma
     valid = selectors.valid_bid_ids(evaluation=evaluation)
     if valid is None:
         raise Conflict("符合性审查尚未结束，不能评分", code="review_open")
-    codes = [item.code for item in method_build(evaluation.method).items]
+    codes = [item.code for item in method_items(method_build(evaluation.method))]
+    if not codes:
+        raise Conflict("经评审的最低投标价法不打分，无评分表", code="method_unscored")
     sheet = Sheet.objects.select_for_update().filter(member=member).first()
     if sheet is not None and sheet.submitted_at is not None:
         raise Conflict("评分表已提交，不能修改", code="sheet_submitted")
@@ -264,7 +267,7 @@ def sheet_problems(*, evaluation: Evaluation, sheet: Sheet) -> list[SheetProblem
         ScoreSheet(expert_id=sheet.member.expert_id, bid_id=bid_id, scores=sheet.scores.get(bid_id, {}))
         for bid_id in valid
     ]
-    return score_sheet_problems(items=method.items, sheets=rows, bid_ids=valid, rounding=method.rounding)
+    return score_sheet_problems(items=method_items(method), sheets=rows, bid_ids=valid, rounding=method.rounding)
 
 
 def sheet_save(*, evaluation: Evaluation, scores: Mapping[str, Mapping[str, Any]], by: Actor) -> Sheet:
@@ -362,3 +365,72 @@ def report_sign(*, evaluation: Evaluation, agrees: bool, dissent: str = "", by: 
             },
         )
     return signature
+
+
+ADJUSTMENT_CODE_MAX = 40
+ADJUSTMENT_REASON_MAX = 300
+
+
+def adjustment_record(
+    *, evaluation: Evaluation, bid_id: str, code: str, amount_yuan: str, reason: str, by: Actor
+) -> Adjustment | None:
+    """The leader records a price adjustment the committee agreed (经评审的最低投标价法 only).
+
+    12号令 第三十一条: the committee quantifies the tender documents' factors as money on each
+    compliant bid's price (价格比较一览表). Positive adds to the evaluated price, negative takes off;
+    zero removes the factor. Only after the compliance review, before anyone has signed.
+    """
+    member = selectors.member_for(evaluation=evaluation, by=by)
+    if not member.is_leader:
+        raise PermissionDenied("价格调整由评标委员会组长代表委员会录入", code="leader_required")
+    code = (code or "").strip()
+    reason = (reason or "").strip()
+    if not code or len(code) > ADJUSTMENT_CODE_MAX:
+        raise InvalidInput("请填写调整因素", code="adjustment_code_required", detail={"field": "code"})
+    if not reason or len(reason) > ADJUSTMENT_REASON_MAX:
+        raise InvalidInput(
+            "请填写调整依据（招标文件条款）", code="adjustment_reason_required", detail={"field": "reason"}
+        )
+    try:
+        amount_fen = money_to_fen(amount_yuan)
+    except InvalidInput as exc:
+        exc.detail = {**exc.detail, "field": "amount"}
+        raise
+    if method_items(method_build(evaluation.method)):
+        raise Conflict("只有经评审的最低投标价法可以调整评审价格", code="adjustments_not_applicable")
+    with transaction.atomic():
+        locked = _locked(evaluation)
+        _open(locked)
+        valid = selectors.valid_bid_ids(evaluation=locked)
+        if valid is None:
+            raise Conflict("符合性审查尚未结束", code="review_open")
+        if bid_id not in valid:
+            raise InvalidInput(
+                "只能对通过符合性审查的投标调整", code="bid_not_valid", detail={"bid_id": str(bid_id)[:40]}
+            )
+        if Signature.objects.filter(member__evaluation=locked).exists():
+            raise Conflict("已有成员签署评标报告，不能再调整", code="report_signing")
+        row: Adjustment | None
+        if amount_fen == 0:
+            Adjustment.objects.filter(evaluation=locked, bid_id=bid_id, code=code).delete()
+            row = None
+        else:
+            row, _ = Adjustment.objects.update_or_create(
+                evaluation=locked,
+                bid_id=bid_id,
+                code=code,
+                defaults={
+                    "amount_fen": amount_fen,
+                    "reason": reason,
+                    "recorded_by_username": by.username,
+                    "recorded_at": clock_now(),
+                },
+            )
+        audit_append(
+            actor=by,
+            action="evaluation.adjustment.record",
+            object_type="evaluation.evaluation",
+            object_id=locked.section_code,
+            after={"bid": bid_id, "code": code, "amount_fen": amount_fen, "reason": reason},
+        )
+    return row
