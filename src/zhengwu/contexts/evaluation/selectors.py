@@ -177,6 +177,11 @@ def _entries(evaluation: Evaluation) -> list[BidEntry]:
     ]
 
 
+def adjustments(*, evaluation: Evaluation) -> list[Adjustment]:
+    """The committee's price adjustments (经评审的最低投标价法), for the members and the report."""
+    return list(Adjustment.objects.filter(evaluation=evaluation))
+
+
 def coefficient_for(*, evaluation: Evaluation) -> Decimal | None:
     """The coefficient K of a base price that uses one, drawn from the section's published bid freeze.
 

@@ -165,7 +165,21 @@ def _room_context(request: HttpRequest, evaluation: Evaluation, member: Member, 
         "signed": member.pk in signed,
         "progress": selectors.progress_for(evaluation=evaluation),
         "commercial_pending": any(b.commercial_pending for b in bids),
+        "scored": bool(method_items(method_build(evaluation.method))),
+        "adjustments": [
+            {"bidder": names.get(a.bid_id, a.bid_id), "code": a.code, "amount": _yuan(a.amount_fen), "reason": a.reason}
+            for a in selectors.adjustments(evaluation=evaluation)
+        ],
+        "base_price": _yuan(result.base_price.value_fen) if result is not None and result.base_price else "",
+        "coefficient": selectors.coefficient_for(evaluation=evaluation),
     }
+    context["may_adjust"] = (
+        member.is_leader
+        and not context["scored"]
+        and complete
+        and not signed
+        and evaluation.status == Evaluation.Status.REVIEWING
+    )
     context.update(extra)
     return context
 
@@ -609,3 +623,24 @@ def notice_pdf_view(request: HttpRequest, section_code: str) -> HttpResponse:
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="award-notice-{section.code}.pdf"'
     return response
+
+
+@require_POST
+@roles_required("expert")
+def adjustment_view(request: HttpRequest, section_code: str) -> HttpResponse:
+    """The leader records a price adjustment of 经评审的最低投标价法 (zero removes it)."""
+    actor = _actor(request)
+    evaluation = _evaluation(section_code)
+    _member(evaluation, actor)
+    try:
+        services.adjustment_record(
+            evaluation=evaluation,
+            bid_id=request.POST.get("bid_id", ""),
+            code=request.POST.get("code", ""),
+            amount_yuan=request.POST.get("amount", ""),
+            reason=request.POST.get("reason", ""),
+            by=actor,
+        )
+    except ZhengwuError as exc:
+        return _room_refused(request, evaluation, actor, exc)
+    return HttpResponseRedirect(_url(request, "room", section_code))
