@@ -42,8 +42,14 @@ class Evaluation(models.Model):
 class Member(models.Model):
     """One seat on the committee (评标委员会成员), from an accepted expert assignment."""
 
+    class Kind(models.TextChoices):
+        EXPERT = "expert", "评标专家"
+        REPRESENTATIVE = "representative", "招标人代表"
+
     evaluation = models.ForeignKey(Evaluation, on_delete=models.PROTECT, related_name="members")
-    expert_id = models.CharField(max_length=36)  # the expert's public uuid
+    # The expert's public uuid; for a tenderer's representative "rep:<user id>" (one seat per person).
+    expert_id = models.CharField(max_length=36)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.EXPERT)
     name = models.CharField(max_length=50)
     user_id = models.BigIntegerField(null=True, blank=True)
     is_leader = models.BooleanField("组长", default=False)

@@ -65,11 +65,18 @@ def oversees(*, by: Actor) -> bool:
 
 
 def member_for(*, evaluation: Evaluation | None, by: Actor) -> Member:
-    """The caller's seat on this committee — the gatekeeper of the room; NotFound for anyone else."""
-    if evaluation is None or by.is_system or not by.has_role(Role.EXPERT):
+    """The caller's seat on this committee — the gatekeeper of the room; NotFound for anyone else.
+
+    An expert sits by their expert record; a tenderer's representative by their own user account.
+    """
+    if evaluation is None or by.is_system:
         raise _not_found()
-    expert_id = experts_selectors.expert_id_own(by=by)
-    member = evaluation.members.filter(expert_id=expert_id).first() if expert_id else None
+    member = None
+    if by.has_role(Role.EXPERT):
+        expert_id = experts_selectors.expert_id_own(by=by)
+        member = evaluation.members.filter(expert_id=expert_id, kind=Member.Kind.EXPERT).first() if expert_id else None
+    if member is None and by.user_id is not None:
+        member = evaluation.members.filter(kind=Member.Kind.REPRESENTATIVE, user_id=by.user_id).first()
     if member is None:
         raise _not_found()
     return member

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -225,7 +226,13 @@ def create_view(request: HttpRequest, section_code: str) -> HttpResponse:
     except ValueError:
         method = None
     try:
-        services.evaluation_create(section=section, method=method if isinstance(method, dict) else {}, by=actor)
+        representatives = re.split(r"[\s,，、;；]+", request.POST.get("representatives", ""))
+        services.evaluation_create(
+            section=section,
+            method=method if isinstance(method, dict) else {},
+            representatives=[r for r in representatives if r],
+            by=actor,
+        )
     except ZhengwuError as exc:
         context = {
             "section": section,

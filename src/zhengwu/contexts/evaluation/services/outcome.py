@@ -229,7 +229,10 @@ def candidates_publish(*, evaluation: Evaluation, ends_on: dt.date | None = None
                 ends_at=_iso(publicity.ends_at),
                 candidates=[{k: v for k, v in row.items() if k != "bid_id"} for row in candidates],
                 rejected=_rejected_rows(locked, result),
-                committee=[{"name": m.name, "leader": m.is_leader} for m in selectors.members(evaluation=locked)],
+                committee=[
+                    {"name": m.name, "leader": m.is_leader, "kind": m.kind}
+                    for m in selectors.members(evaluation=locked)
+                ],
                 result_digest=locked.result_digest,
                 draw_record=draw,
             )

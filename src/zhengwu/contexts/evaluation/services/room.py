@@ -18,7 +18,7 @@ committee does it (招标条例 第四十九条至第五十三条):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -31,10 +31,11 @@ from zhengwu.contexts.evaluation.models import Adjustment, ComplianceMark, Evalu
 from zhengwu.contexts.evaluation.rules import Disqualification, SheetProblem, score_sheet_problems
 from zhengwu.contexts.evaluation.services.outcome import report_completed
 from zhengwu.contexts.experts import selectors as experts_selectors
+from zhengwu.contexts.identity import selectors as identity_selectors
 from zhengwu.contexts.tendering import selectors as tendering_selectors
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import clock_now
-from zhengwu.kernel.errors import Conflict, InvalidInput, PermissionDenied
+from zhengwu.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from zhengwu.kernel.money import money_to_fen
 from zhengwu.platform.audit.services import audit_append
 
@@ -51,7 +52,31 @@ def _open(evaluation: Evaluation) -> None:
         raise Conflict("评标报告已签署，评审结束", code="evaluation_complete")
 
 
-def evaluation_create(*, section: Any, method: Mapping[str, Any], by: Actor) -> Evaluation:
+def _representatives(section: Any, usernames: Sequence[str]) -> list[Any]:
+    """The users named as the tenderer's representatives: people of the tenderer or its agency."""
+    project = section.project
+    allowed = {project.owner_org_id, project.agency_org_id} - {None}
+    users = []
+    for username in dict.fromkeys(u.strip() for u in usernames if u and u.strip()):
+        try:
+            user = identity_selectors.user_get(username=username)
+        except NotFound:
+            raise InvalidInput(
+                f"用户“{username[:40]}”不存在", code="representative_unknown", detail={"username": username[:40]}
+            ) from None
+        if identity_selectors.actor_for(user=user).organisation_id not in allowed:
+            raise InvalidInput(
+                "招标人代表应为招标人或其委托的招标代理机构的人员（《招标投标法》第三十七条）",
+                code="representative_not_tenderer",
+                detail={"username": username[:40]},
+            )
+        users.append(user)
+    return users
+
+
+def evaluation_create(
+    *, section: Any, method: Mapping[str, Any], representatives: Sequence[str] = (), by: Actor
+) -> Evaluation:
     """Open the evaluation room of a section whose opening record is published (centre staff or host).
 
     The committee is the section's accepted panel (experts context), refused unless its size and
@@ -70,17 +95,19 @@ def evaluation_create(*, section: Any, method: Mapping[str, Any], by: Actor) -> 
     panel = experts_selectors.panel_for_section(section_code=section.code)
     if not panel:
         raise Conflict("该标段尚无确认参加的评标专家", code="panel_empty")
-    # The law's size and composition (≥ 5, odd, experts ≥ 2/3 for construction; see experts.rules).
-    # First version: every seat of the panel is a drawn expert (no tenderer's representatives yet).
+    # The law's size and composition (≥ 5, odd, experts ≥ 2/3 for construction; see experts.rules):
+    # the drawn experts and the tenderer's representatives (招标投标法 第三十七条).
+    reps = _representatives(section, representatives)
+    size = len(panel) + len(reps)
     violations = experts_selectors.committee_check(
-        procedure=section.project.procedure, size=len(panel), experts=len(panel), budget_fen=section.estimate_fen
+        procedure=section.project.procedure, size=size, experts=len(panel), budget_fen=section.estimate_fen
     )
     if violations:
         first = violations[0]
         raise Conflict(
             first["message"],
             code=first["code"],
-            detail={"errors": violations, "size": len(panel), "experts": len(panel)},
+            detail={"errors": violations, "size": size, "experts": len(panel)},
         )
     bids = bidding_selectors.opened_bids_for_evaluation(section_code=section.code)
     if not bids:
@@ -110,12 +137,25 @@ def evaluation_create(*, section: Any, method: Mapping[str, Any], by: Actor) -> 
                     user_id=seat.user_id,
                     is_leader=seat.role == "leader",
                 )
+            for user in reps:
+                Member.objects.create(
+                    evaluation=evaluation,
+                    expert_id=f"rep:{user.pk}",
+                    kind=Member.Kind.REPRESENTATIVE,
+                    name=user.display_name or user.username,
+                    user_id=user.pk,
+                )
             audit_append(
                 actor=by,
                 action="evaluation.create",
                 object_type="evaluation.evaluation",
                 object_id=section.code,
-                after={"method": config.get("kind"), "members": len(panel), "bids": len(bids)},
+                after={
+                    "method": config.get("kind"),
+                    "members": size,
+                    "representatives": [u.username for u in reps],
+                    "bids": len(bids),
+                },
             )
     except IntegrityError:
         raise Conflict("该标段的评标室已组建", code="evaluation_exists") from None
