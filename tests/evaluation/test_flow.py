@@ -153,6 +153,23 @@ def test_the_whole_evaluation_through_the_services(ready: Ready) -> None:
         services.report_sign(evaluation=evaluation, agrees=False, by=w["expert3"])
     assert silent.value.code == "dissent_required"
     assert not Signature.objects.exists()
+    # Nobody signs while a flagged score is unanswered; each flagged member confirms with a reason.
+    with pytest.raises(Conflict) as unanswered:
+        services.report_sign(evaluation=evaluation, agrees=True, by=w["expert"])
+    assert unanswered.value.code == "deviations_unanswered"
+    assert len(unanswered.value.detail["flags"]) == 2
+    with pytest.raises(InvalidInput) as bare_confirm:
+        services.flag_confirm(evaluation=evaluation, bid_id=bid["B"], item_code="tech", reason=" ", by=w["expert"])
+    assert bare_confirm.value.code == "flag_reason_required"
+    with pytest.raises(InvalidInput) as not_mine:
+        services.flag_confirm(evaluation=evaluation, bid_id=bid["B"], item_code="tech", reason="?", by=w["expert2"])
+    assert not_mine.value.code == "flag_unknown"
+    services.flag_confirm(
+        evaluation=evaluation, bid_id=bid["B"], item_code="tech", reason="B的技术方案最完整", by=w["expert"]
+    )
+    services.flag_confirm(
+        evaluation=evaluation, bid_id=bid["B"], item_code="tech", reason="B的技术方案有明显缺陷", by=w["expert3"]
+    )
     services.report_sign(evaluation=evaluation, agrees=True, by=w["expert"])
     with pytest.raises(Conflict):
         services.report_sign(evaluation=evaluation, agrees=True, by=w["expert"])

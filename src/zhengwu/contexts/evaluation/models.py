@@ -195,3 +195,27 @@ class Adjustment(models.Model):
 
     def __str__(self) -> str:
         return f"adjustment {self.bid_id}:{self.code}"
+
+
+class FlagAnswer(models.Model):
+    """A member's answer to a score flagged as deviating from the committee's mean: confirmed, with why.
+
+    Keyed by the score as it stood: if the member revises the sheet and the score changes, the
+    answer no longer covers the new flag (if any). A member who prefers to revise reopens the
+    sheet instead (``sheet_reopen``).
+    """
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="flag_answers")
+    bid_id = models.CharField(max_length=36)
+    item_code = models.CharField(max_length=40, blank=True)  # "" for the member's total on the bid
+    score = models.CharField(max_length=20)
+    reason = models.TextField()
+    answered_at = models.DateTimeField()
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=("member", "bid_id", "item_code", "score"), name="evaluation_flag_once"),
+        )
+
+    def __str__(self) -> str:
+        return f"flag answer {self.member_id}:{self.bid_id}:{self.item_code}"

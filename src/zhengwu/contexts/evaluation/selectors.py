@@ -26,6 +26,7 @@ from zhengwu.contexts.evaluation.models import (
     ComplianceMark,
     Contract,
     Evaluation,
+    FlagAnswer,
     Member,
     Publicity,
     Sheet,
@@ -34,6 +35,7 @@ from zhengwu.contexts.evaluation.models import (
 from zhengwu.contexts.evaluation.review import Mark, compliance_decide
 from zhengwu.contexts.evaluation.rules import (
     BidEntry,
+    DeviationFlag,
     Disqualification,
     EvaluationResult,
     PriceAdjustment,
@@ -255,6 +257,19 @@ def result_digest(result: EvaluationResult) -> str:
     """The digest (intl suite, SHA-256) of the result's canonical JSON: what each member signs."""
     body = json.dumps(result_plain(result), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return suite_get("intl").hexdigest(body.encode("utf-8"))
+
+
+def _flag_key(expert_id: str, bid_id: str, item_code: str | None, score: Decimal) -> tuple[str, str, str, str]:
+    return (expert_id, bid_id, item_code or "", str(score))
+
+
+def flags_unanswered(*, evaluation: Evaluation, result: EvaluationResult) -> list[DeviationFlag]:
+    """The deviation flags of ``result`` that their member has neither confirmed nor revised away."""
+    answered = {
+        (a.member.expert_id, a.bid_id, a.item_code, a.score)
+        for a in FlagAnswer.objects.filter(member__evaluation=evaluation).select_related("member")
+    }
+    return [f for f in result.deviation_flags if _flag_key(f.expert_id, f.bid_id, f.item_code, f.score) not in answered]
 
 
 def signatures(*, evaluation: Evaluation) -> dict[int, Signature]:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("sections/<str:section_code>/evaluation/sheets/<str:expert_id>/", views.sheet_read_view, name="sheet_read"),
     path("sections/<str:section_code>/evaluation/sign/", views.sign_view, name="sign"),
     path("sections/<str:section_code>/evaluation/adjustments/", views.adjustment_view, name="adjustment"),
+    path("sections/<str:section_code>/evaluation/flags/", views.flag_view, name="flag"),
     path(
         "sections/<str:section_code>/evaluation/bids/<str:bid_id>/files/<int:index>/",
         views.bid_file_view,

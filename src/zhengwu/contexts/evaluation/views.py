@@ -112,6 +112,9 @@ def _result_rows(result: EvaluationResult, names: dict[str, str], experts: dict[
                 "mean": f.committee_mean,
                 "deviation": f.deviation,
                 "limit": f.limit,
+                "expert_id": f.expert_id,
+                "bid_id": f.bid_id,
+                "item_code": f.item_code or "",
             }
             for f in result.deviation_flags
         ],
@@ -131,6 +134,7 @@ def _room_context(request: HttpRequest, evaluation: Evaluation, member: Member, 
     signed = selectors.signatures(evaluation=evaluation)
     sheet = selectors.sheet_own(member=member)
     context: dict[str, Any] = {
+        "room_url": _url(request, "room", evaluation.section_code),
         "evaluation": evaluation,
         "member": member,
         "members": [
@@ -174,6 +178,18 @@ def _room_context(request: HttpRequest, evaluation: Evaluation, member: Member, 
         "base_price": _yuan(result.base_price.value_fen) if result is not None and result.base_price else "",
         "coefficient": selectors.coefficient_for(evaluation=evaluation),
     }
+    if result is not None and context["result"] is not None:
+        unanswered = {
+            (f.expert_id, f.bid_id, f.item_code or "")
+            for f in selectors.flags_unanswered(evaluation=evaluation, result=result)
+        }
+        for row in context["result"]["flags"]:
+            row["answered"] = (row["expert_id"], row["bid_id"], row["item_code"]) not in unanswered
+            row["own"] = row["expert_id"] == member.expert_id
+        context["flags_open"] = bool(unanswered)
+        context["may_reopen"] = (
+            any(r["own"] for r in context["result"]["flags"]) and not signed and evaluation.status == "reviewing"
+        )
     context["may_adjust"] = (
         member.is_leader
         and not context["scored"]
@@ -197,6 +213,7 @@ def room_view(request: HttpRequest, section_code: str) -> HttpResponse:
         except NotFound:
             raise Http404 from None
         context = {
+            "room_url": _url(request, "room", section.code),
             "section": section,
             "evaluation": evaluation,
             "progress": selectors.progress_for(evaluation=evaluation) if evaluation else None,
@@ -235,6 +252,7 @@ def create_view(request: HttpRequest, section_code: str) -> HttpResponse:
         )
     except ZhengwuError as exc:
         context = {
+            "room_url": _url(request, "room", section.code),
             "section": section,
             "evaluation": None,
             "error": exc,
@@ -477,6 +495,7 @@ def _outcome_context(request: HttpRequest, section: Any, view: selectors.Outcome
     now = clock_now()
     today = now.astimezone(CHINA_TZ).date()
     return {
+        "outcome_url": _url(request, "outcome", section.code),
         "section": section,
         "status_label": tendering_selectors.section_status_label(status=section.status),
         "evaluation": evaluation,
@@ -546,6 +565,8 @@ def _outcome_post(
     except ZhengwuError as exc:
         section, view = _outcome_section(section_code, actor)
         context = {**_outcome_context(request, section, view, actor), "error": exc, "posted": request.POST}
+        for row in context["candidates"]:  # the award form keeps what was chosen
+            row["pass_over"] = request.POST.get(f"pass_over_{row['bid_id']}", "")
         return render(request, "evaluation/outcome.html", context, status=refusal_status(exc))
     messages.success(request, done)
     return HttpResponseRedirect(_url(request, "outcome", section_code))
@@ -645,6 +666,29 @@ def adjustment_view(request: HttpRequest, section_code: str) -> HttpResponse:
             bid_id=request.POST.get("bid_id", ""),
             code=request.POST.get("code", ""),
             amount_yuan=request.POST.get("amount", ""),
+            reason=request.POST.get("reason", ""),
+            by=actor,
+        )
+    except ZhengwuError as exc:
+        return _room_refused(request, evaluation, actor, exc)
+    return HttpResponseRedirect(_url(request, "room", section_code))
+
+
+@require_POST
+@roles_required()
+def flag_view(request: HttpRequest, section_code: str) -> HttpResponse:
+    """A flagged member confirms a score with reasons, or reopens the sheet to revise it."""
+    actor = _actor(request)
+    evaluation = _evaluation(section_code)
+    _member(evaluation, actor)
+    try:
+        if request.POST.get("action") == "reopen":
+            services.sheet_reopen(evaluation=evaluation, by=actor)
+            return HttpResponseRedirect(_url(request, "sheet", section_code))
+        services.flag_confirm(
+            evaluation=evaluation,
+            bid_id=request.POST.get("bid_id", ""),
+            item_code=request.POST.get("item_code", ""),
             reason=request.POST.get("reason", ""),
             by=actor,
         )

@@ -27,7 +27,15 @@ from zhengwu.contexts.bidding import selectors as bidding_selectors
 from zhengwu.contexts.bidding import services as bidding_services
 from zhengwu.contexts.evaluation import selectors
 from zhengwu.contexts.evaluation.config import method_build, method_items
-from zhengwu.contexts.evaluation.models import Adjustment, ComplianceMark, Evaluation, Member, Sheet, Signature
+from zhengwu.contexts.evaluation.models import (
+    Adjustment,
+    ComplianceMark,
+    Evaluation,
+    FlagAnswer,
+    Member,
+    Sheet,
+    Signature,
+)
 from zhengwu.contexts.evaluation.rules import Disqualification, SheetProblem, score_sheet_problems
 from zhengwu.contexts.evaluation.services.outcome import report_completed
 from zhengwu.contexts.experts import selectors as experts_selectors
@@ -381,6 +389,16 @@ def report_sign(*, evaluation: Evaluation, agrees: bool, dissent: str = "", by: 
             raise Conflict("尚有评委未提交评分表", code="sheets_pending")
         if Signature.objects.filter(member=member).exists():
             raise Conflict("已签署评标报告", code="report_signed")
+        open_flags = selectors.flags_unanswered(evaluation=locked, result=result)
+        if open_flags:
+            # The committee signs a result whose outlying scores were looked at by their authors.
+            raise Conflict(
+                "尚有偏离评委会平均分的评分未经本人确认或修改",
+                code="deviations_unanswered",
+                detail={
+                    "flags": [{"expert_id": f.expert_id, "bid_id": f.bid_id, "item": f.item_code} for f in open_flags]
+                },
+            )
         now = clock_now()
         signature = Signature.objects.create(
             member=member, agrees=agrees, dissent=dissent, result_digest=selectors.result_digest(result), signed_at=now
@@ -474,3 +492,74 @@ def adjustment_record(
             after={"bid": bid_id, "code": code, "amount_fen": amount_fen, "reason": reason},
         )
     return row
+
+
+REASON_MAX = 2_000
+
+
+def flag_confirm(*, evaluation: Evaluation, bid_id: str, item_code: str, reason: str, by: Actor) -> FlagAnswer:
+    """A member confirms a score of theirs that deviates beyond the limit, stating why (reasons required).
+
+    The flag must be one of the member's in the current result; the answer covers that score only.
+    """
+    member = selectors.member_for(evaluation=evaluation, by=by)
+    reason = (reason or "").strip()
+    if not reason or len(reason) > REASON_MAX:
+        raise InvalidInput("请说明坚持该评分的理由", code="flag_reason_required", detail={"field": "reason"})
+    with transaction.atomic():
+        locked = _locked(evaluation)
+        _open(locked)
+        result = selectors.result_for(evaluation=locked)
+        flag = next(
+            (
+                f
+                for f in (result.deviation_flags if result else ())
+                if f.expert_id == member.expert_id and f.bid_id == bid_id and (f.item_code or "") == (item_code or "")
+            ),
+            None,
+        )
+        if flag is None:
+            raise InvalidInput("没有该项偏离提示", code="flag_unknown", detail={"bid_id": str(bid_id)[:40]})
+        answer, _ = FlagAnswer.objects.update_or_create(
+            member=member,
+            bid_id=bid_id,
+            item_code=item_code or "",
+            score=str(flag.score),
+            defaults={"reason": reason, "answered_at": clock_now()},
+        )
+        audit_append(
+            actor=by,
+            action="evaluation.flag.confirm",
+            object_type="evaluation.evaluation",
+            object_id=locked.section_code,
+            after={"member": member.expert_id, "bid": bid_id, "item": item_code, "score": str(flag.score)},
+        )
+    return answer
+
+
+def sheet_reopen(*, evaluation: Evaluation, by: Actor) -> Sheet:
+    """A member whose scores were flagged reopens their submitted sheet to revise it (before anyone signs).
+
+    The sheet becomes a draft again, exactly as it was; the result waits for it to be resubmitted.
+    """
+    member = selectors.member_for(evaluation=evaluation, by=by)
+    with transaction.atomic():
+        locked = _locked(evaluation)
+        _open(locked)
+        result = selectors.result_for(evaluation=locked)
+        if result is None or not any(f.expert_id == member.expert_id for f in result.deviation_flags):
+            raise Conflict("只有评分被提示偏离的评委可以修改已提交的评分表", code="sheet_not_flagged")
+        if Signature.objects.filter(member__evaluation=locked).exists():
+            raise Conflict("已有成员签署评标报告，不能再修改评分", code="report_signing")
+        sheet = Sheet.objects.select_for_update().get(member=member)
+        sheet.submitted_at = None
+        sheet.updated_at = clock_now()
+        sheet.save(update_fields=["submitted_at", "updated_at"])
+        audit_append(
+            actor=by,
+            action="evaluation.sheet.reopen",
+            object_type="evaluation.evaluation",
+            object_id=locked.section_code,
+            after={"member": member.expert_id},
+        )
+    return sheet
