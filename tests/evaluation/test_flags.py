@@ -60,3 +60,29 @@ def test_a_flagged_member_revises_the_sheet_and_the_committee_signs(ready: Ready
     for username in EXPERTS:
         services.report_sign(evaluation=evaluation, agrees=True, by=w[username])
     assert Signature.objects.count() == 5
+
+
+@pytest.mark.django_db
+def test_a_flag_is_confirmed_and_a_sheet_reopened_through_the_api(ready: Ready) -> None:
+    import json
+
+    w, bid = ready.world, ready.bid
+    evaluation = services.evaluation_create(section=ready.section, method=GP_METHOD, by=w["staff"])
+    for username in EXPERTS:
+        for bid_id in bid.values():
+            services.compliance_mark(evaluation=evaluation, bid_id=bid_id, compliant=True, by=w[username])
+    services.sheet_submit(evaluation=evaluation, scores=gp_scores(bid, {"B": {"tech": "100"}}), by=w["expert"])
+    for username in EXPERTS[1:]:
+        services.sheet_submit(evaluation=evaluation, scores=gp_scores(bid, {"B": {"tech": "70"}}), by=w[username])
+    base = f"/trading/api/evaluation/sections/{ready.section.code}"
+    body = {"bid_id": bid["B"], "item_code": "tech", "reason": "方案完整"}
+    refused = client_for("expert2").post(f"{base}/flags/confirm", json.dumps(body), content_type="application/json")
+    assert (refused.status_code, refused.json()["code"]) == (400, "flag_unknown")
+    assert not FlagAnswer.objects.exists()
+    done = client_for("expert").post(f"{base}/flags/confirm", json.dumps(body), content_type="application/json")
+    assert done.status_code == 201
+    assert done.json()["score"] == "50.00"
+    reopen = client_for("expert2").post(f"{base}/sheet/reopen", "{}", content_type="application/json")
+    assert (reopen.status_code, reopen.json()["code"]) == (409, "sheet_not_flagged")
+    assert client_for("expert").post(f"{base}/sheet/reopen", "{}", content_type="application/json").status_code == 200
+    assert Sheet.objects.get(member__expert_id=ready.experts["expert"]).submitted_at is None

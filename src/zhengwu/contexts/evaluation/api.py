@@ -282,6 +282,26 @@ def _room_out(evaluation: Evaluation, member: Member) -> RoomOut:
 # --- after the report ------------------------------------------------------------------------------
 
 
+class FlagIn(Schema):
+    bid_id: str
+    item_code: str = ""
+    reason: str
+
+
+class AdjustmentIn(Schema):
+    bid_id: str
+    code: str
+    amount: str
+    reason: str
+
+
+class AdjustmentOut(Schema):
+    bid_id: str
+    code: str
+    amount_fen: int
+    reason: str
+
+
 class PublicityOut(Schema):
     starts_at: dt.datetime
     ends_at: dt.datetime
@@ -505,6 +525,43 @@ def router_build(*, platform: str) -> Router | None:
             evaluation=_evaluation(code), agrees=payload.agrees, dissent=payload.dissent, by=_actor(request)
         )
         return Status(201, _signature_out(signature.member, signature))
+
+    @router.post("/sections/{code}/flags/confirm", response={201: dict[str, Any]}, summary="Confirm a flagged score")
+    def flag_confirm(request: HttpRequest, code: str, payload: FlagIn) -> Status[dict[str, Any]]:
+        """A member confirms one of their scores flagged beyond the deviation limit, with reasons."""
+        answer = services.flag_confirm(
+            evaluation=_evaluation(code),
+            bid_id=payload.bid_id,
+            item_code=payload.item_code,
+            reason=payload.reason,
+            by=_actor(request),
+        )
+        return Status(201, {"bid_id": answer.bid_id, "item_code": answer.item_code, "score": answer.score})
+
+    @router.post("/sections/{code}/sheet/reopen", response=SheetOut, summary="Reopen my flagged score sheet")
+    def sheet_reopen(request: HttpRequest, code: str) -> SheetOut:
+        """Only a member with a flagged score, before anyone signs (``sheet_not_flagged``, ``report_signing``)."""
+        evaluation = _evaluation(code)
+        sheet = services.sheet_reopen(evaluation=evaluation, by=_actor(request))
+        return _sheet_out(evaluation, sheet.member, sheet, own=True)
+
+    @router.post("/sections/{code}/adjustments", response={201: AdjustmentOut | None}, summary="Record an adjustment")
+    def adjustment(request: HttpRequest, code: str, payload: AdjustmentIn) -> Status[AdjustmentOut | None]:
+        """The leader records a price adjustment (经评审的最低投标价法); amount "0" removes it (returns null)."""
+        row = services.adjustment_record(
+            evaluation=_evaluation(code),
+            bid_id=payload.bid_id,
+            code=payload.code,
+            amount_yuan=payload.amount,
+            reason=payload.reason,
+            by=_actor(request),
+        )
+        out = (
+            AdjustmentOut(bid_id=row.bid_id, code=row.code, amount_fen=row.amount_fen, reason=row.reason)
+            if row
+            else None
+        )
+        return Status(201, out)
 
     @router.get("/sections/{code}/outcome", response=OutcomeOut, summary="The steps after the report")
     def outcome(request: HttpRequest, code: str) -> OutcomeOut:
