@@ -71,11 +71,11 @@ def test_public_home_is_in_chinese_and_links_every_platform(site, browser, tmp_p
     assert "公共服务平台" in page.locator(".brand-text").inner_text()
     links = page.locator("nav.platforms a").all_inner_texts()
     assert links == ["公共服务平台", "交易平台", "行政监督平台", "第三方评价", "服务中心"]
-    # The demo's five verified market subjects reached the public platform through the exchange.
-    assert page.get_by_test_id("subject-total").inner_text() == "5"
+    # The demo's seven verified market subjects reached the public platform through the exchange.
+    assert page.get_by_test_id("subject-total").inner_text() == "7"
     page.get_by_test_id("subject-total").click()
     page.wait_for_url(base + "/subjects/")
-    assert page.locator("table tbody tr").count() == 5
+    assert page.locator("table tbody tr").count() == 7
     page.screenshot(path=str(tmp_path / "public.png"))
 
 

@@ -21,9 +21,9 @@ def test_home_counts_verified_subjects_and_shows_the_latest_tree_head(db: Any) -
     call_command("exchange", "relay", "--once", stdout=StringIO())
     call_command("audit", "seal", stdout=StringIO())
     body = Client().get("/").content.decode()
-    # Five verified demo subjects (agency, tenderer, three bidders) reach the public platform;
-    # the pending one does not.
-    assert 'data-testid="subject-total">5<' in body
+    # Seven verified demo subjects (agency, tenderer, five bidders: two of them bid in the concluded
+    # tender) reach the public platform; the pending one does not.
+    assert 'data-testid="subject-total">7<' in body
     tree_size = audit_entry_count()
     assert f'<div class="figure">{tree_size}</div>' in body
 
@@ -43,8 +43,8 @@ def test_the_subject_list_exports_what_it_shows_to_excel(db: Any) -> None:
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("名称", "统一社会信用代码", "角色", "行政区划", "更新时间")
     body = Client().get("/subjects/", {"role": "bidder"}).content.decode()
-    # The same three demo bidders as on the page, and only them.
-    assert len(rows) == 1 + 3
+    # The same five demo bidders as on the page (two of them bid in the concluded tender), and only them.
+    assert len(rows) == 1 + 5
     for name, uscc, roles, _region, _updated in rows[1:]:
         assert uscc in body
         assert name in body

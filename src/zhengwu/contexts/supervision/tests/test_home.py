@@ -36,8 +36,9 @@ def _client(username: str, *, second_factor: bool) -> Client:
 def test_a_regulator_sees_every_registered_subject_with_its_status(demo: None) -> None:
     body = _client("regulator", second_factor=True).get("/supervision/").content.decode()
     assert REGISTER in body
-    # The demo registers five verified subjects and leaves one pending for staff to verify.
-    assert 'data-testid="count-verified">5<' in body
+    # The demo registers seven verified subjects (two bidders of the concluded tender among them)
+    # and leaves one pending for staff to verify.
+    assert 'data-testid="count-verified">7<' in body
     assert 'data-testid="count-pending">1<' in body
     newcomer = user_get(username="newcomer").organisation
     assert newcomer is not None
