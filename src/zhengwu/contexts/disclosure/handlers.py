@@ -11,7 +11,7 @@ import logging
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from zhengwu.contexts.bidding.events import BidsFrozen, OpeningRecorded
 from zhengwu.contexts.disclosure.models import (
@@ -24,7 +24,7 @@ from zhengwu.contexts.disclosure.models import (
     Notice,
     OpeningRecord,
 )
-from zhengwu.contexts.evaluation.events import AwardDecided, CandidatesPublished, ContractRegistered
+from zhengwu.contexts.evaluation.events import AwardDecided, CandidatesPublished, ContractRegistered, event_received
 from zhengwu.contexts.experts.events import DrawCommitted
 from zhengwu.contexts.identity.events import MarketSubjectChanged
 from zhengwu.contexts.tendering.events import NoticePublished
@@ -290,18 +290,6 @@ HANDLERS: dict[str, Callable[[dict[str, Any], Envelope], None]] = {
 # published. One already published is kept as the public first saw it.
 
 
-_Evaluation = TypeVar("_Evaluation", CandidatesPublished, AwardDecided, ContractRegistered)
-
-
-def _evaluation_event(kind: type[_Evaluation], payload: dict[str, Any]) -> _Evaluation:
-    try:
-        event = kind.from_payload(payload)
-    except TypeError as exc:
-        # A field missing from the payload: as malformed as a field that is there but wrong.
-        raise ValueError(f"{kind.event_type}: {exc}") from exc
-    return event.checked()
-
-
 def _beijing_date(value: Any, *, what: str, field: str) -> dt.date:
     """A Beijing date, from an ISO date or an aware ISO instant; ValueError otherwise.
 
@@ -341,7 +329,7 @@ def _published_once(
 
 def candidates_published(payload: dict[str, Any], envelope: Envelope) -> None:
     """Publish a section's winning candidates (中标候选人公示) with the committee and the draw record, once."""
-    event = _evaluation_event(CandidatesPublished, payload)
+    event = event_received(CandidatesPublished, payload)
     what = f"{event.event_type} {event.section_code}"
     starts_at = _signed_instant(event.starts_at, what=what, field="starts_at")
     ends_at = _signed_instant(event.ends_at, what=what, field="ends_at")
@@ -383,7 +371,7 @@ def candidates_published(payload: dict[str, Any], envelope: Envelope) -> None:
 
 def award_decided(payload: dict[str, Any], envelope: Envelope) -> None:
     """Publish a section's result notice (中标结果公告): the winner, the price and the savings, once."""
-    event = _evaluation_event(AwardDecided, payload)
+    event = event_received(AwardDecided, payload)
     what = f"{event.event_type} {event.section_code}"
     decided_at = _signed_instant(event.decided_at, what=what, field="decided_at")
     contract_due = _beijing_date(event.contract_due, what=what, field="contract_due")
@@ -419,7 +407,7 @@ def award_decided(payload: dict[str, Any], envelope: Envelope) -> None:
 
 def contract_registered(payload: dict[str, Any], envelope: Envelope) -> None:
     """Publish a section's registered contract and its key terms, once; a late one is marked, not refused."""
-    event = _evaluation_event(ContractRegistered, payload)
+    event = event_received(ContractRegistered, payload)
     what = f"{event.event_type} {event.section_code}"
     signed_on = _beijing_date(event.signed_on, what=what, field="signed_on")
     registered_at = _signed_instant(event.registered_at, what=what, field="registered_at")

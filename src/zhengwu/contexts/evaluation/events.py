@@ -10,7 +10,7 @@ secret until the result is published, so it travels first here, with the draw's 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from zhengwu.platform.exchange.events import ExchangeEvent
 
@@ -183,3 +183,18 @@ class WrittenReportSubmitted(ExchangeEvent):
         _required_text(self, section_code=self.section_code, text=self.text, submitted_at=self.submitted_at)
         _fen(self, "price_fen", self.price_fen)
         return self
+
+
+_Received = TypeVar("_Received", CandidatesPublished, AwardDecided, ContractRegistered, WrittenReportSubmitted)
+
+
+def event_received(kind: type[_Received], payload: dict[str, Any]) -> _Received:
+    """The event of ``kind`` a receiving platform got, once well formed; ValueError otherwise (refused).
+
+    A field missing from the payload is as malformed as a field that is there but wrong.
+    """
+    try:
+        event = kind.from_payload(payload)
+    except TypeError as exc:
+        raise ValueError(f"{kind.event_type}: {exc}") from exc
+    return event.checked()

@@ -12,7 +12,7 @@ import logging
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db.models import F
 
@@ -22,6 +22,7 @@ from zhengwu.contexts.evaluation.events import (
     CandidatesPublished,
     ContractRegistered,
     WrittenReportSubmitted,
+    event_received,
 )
 from zhengwu.contexts.identity.events import MarketSubjectChanged
 from zhengwu.contexts.supervision.models import (
@@ -298,17 +299,6 @@ HANDLERS: dict[str, Callable[[dict[str, Any], Envelope], None]] = {
 # sets its own fields once. The event's own check decides what is well formed: a malformed one
 # fails the message (a dead letter an operator sees) and nothing is recorded.
 
-_Evaluation = TypeVar("_Evaluation", CandidatesPublished, AwardDecided, ContractRegistered, WrittenReportSubmitted)
-
-
-def _evaluation_event(kind: type[_Evaluation], payload: dict[str, Any]) -> _Evaluation:
-    try:
-        event = kind.from_payload(payload)
-    except TypeError as exc:
-        # A field missing from the payload: as malformed as a field that is there but wrong.
-        raise ValueError(f"{kind.event_type}: {exc}") from exc
-    return event.checked()
-
 
 def _aware(value: Any, *, event_type: str, field: str) -> dt.datetime:
     if not isinstance(value, str) or not value.strip():
@@ -387,7 +377,7 @@ def _award_track_apply(
 
 def candidates_published(payload: dict[str, Any], envelope: Envelope) -> None:
     """Record a section's candidates and the publicity period (中标候选人公示)."""
-    event = _evaluation_event(CandidatesPublished, payload)
+    event = event_received(CandidatesPublished, payload)
     kind = event.event_type
     _award_track_apply(
         event,
@@ -402,7 +392,7 @@ def candidates_published(payload: dict[str, Any], envelope: Envelope) -> None:
 
 def award_decided(payload: dict[str, Any], envelope: Envelope) -> None:
     """Record the winner, the amounts and the deadlines the award starts (report 15 days, contract 30)."""
-    event = _evaluation_event(AwardDecided, payload)
+    event = event_received(AwardDecided, payload)
     kind = event.event_type
     _award_track_apply(
         event,
@@ -424,7 +414,7 @@ def award_decided(payload: dict[str, Any], envelope: Envelope) -> None:
 
 def written_report_submitted(payload: dict[str, Any], envelope: Envelope) -> None:
     """Record the tenderer's written report (招标投标情况书面报告) and whether it came late."""
-    event = _evaluation_event(WrittenReportSubmitted, payload)
+    event = event_received(WrittenReportSubmitted, payload)
     kind = event.event_type
     _award_track_apply(
         event,
@@ -441,7 +431,7 @@ def written_report_submitted(payload: dict[str, Any], envelope: Envelope) -> Non
 
 def contract_registered(payload: dict[str, Any], envelope: Envelope) -> None:
     """Record the registered contract and whether it was registered late; never refused for lateness."""
-    event = _evaluation_event(ContractRegistered, payload)
+    event = event_received(ContractRegistered, payload)
     kind = event.event_type
     _award_track_apply(
         event,
