@@ -223,3 +223,17 @@ def test_every_bid_rejected_fails_the_section_for_a_retender(ready: Ready) -> No
         services.award_decide(evaluation=evaluation, bid_id=bid["A"], by=w["agency"])
     again = section_retender(section=section, by=w["agency"])
     assert (again.status, again.retender_of_id, again.attempt) == ("draft", section.pk, 2)
+
+
+@pytest.mark.django_db
+def test_an_award_in_december_is_not_refused_for_next_years_calendar(ready: Ready) -> None:
+    w, bid = ready.world, ready.bid
+    evaluation = evaluation_complete(ready)
+    services.candidates_publish(evaluation=evaluation, by=w["agency"])
+    clock_set(dt.datetime(2026, 12, 20, 10, 0, tzinfo=CHINA_TZ))
+    award = services.award_decide(evaluation=evaluation, bid_id=bid["A"], by=w["agency"])
+    # 30 days from 20 December: 19 January 2027 is the last day (counted without 2027's holidays,
+    # which the calendar does not hold yet); the stored bound is the midnight after it.
+    assert award.contract_due.astimezone(CHINA_TZ) == dt.datetime(2027, 1, 20, tzinfo=CHINA_TZ)
+    assert award.report_due is not None
+    assert award.report_due.astimezone(CHINA_TZ).date() == dt.date(2027, 1, 5)

@@ -21,6 +21,7 @@ one transaction with its audit entry and its event to the public and supervision
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -49,6 +50,8 @@ from zhengwu.kernel.workdays import period_deadline
 from zhengwu.platform.audit.services import audit_append
 from zhengwu.platform.exchange.services import outbox_publish
 from zhengwu.platform.workdays.selectors import calendar_get
+
+logger = logging.getLogger(__name__)
 
 REPORT_TEXT_MAX = 20_000
 TERM_MAX = 200
@@ -111,8 +114,25 @@ def _securities_owed(evaluation: Evaluation, section: Any, *, reason: str, due_a
 
 
 def _period_end(start: dt.date, days: int, *, working: bool) -> dt.datetime:
+    """The exclusive end of a period after the award. These dates are the law's limits, recorded and
+    shown (a late act is marked late, never refused); so where the work calendar does not hold the
+    year yet (an award in December), the unrolled last day is kept — the earliest the limit can be —
+    instead of refusing the award (``calendar_year_missing``)."""
     calendar = calendar_get()
-    last = calendar.workday_period_last_day(start, days) if working else calendar.period_last_day(start, days)
+    try:
+        last = calendar.workday_period_last_day(start, days) if working else calendar.period_last_day(start, days)
+    except InvalidInput as exc:
+        if exc.code != "calendar_year_missing":
+            raise
+        logger.warning(
+            "evaluation: %s; the period after %s is counted without next year's holidays", exc.message, start
+        )
+        last = start + dt.timedelta(days=days)
+        if working:  # Monday to Friday, without the holidays the calendar does not hold yet
+            last, left = start, days
+            while left:
+                last += dt.timedelta(days=1)
+                left -= last.weekday() < 5
     return period_deadline(last)
 
 
