@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.test import Client
 
 from tests.evaluation.scene import Ready, evaluation_complete, wan
 from zhengwu.contexts.bidding.models import Bid
@@ -20,6 +21,7 @@ from zhengwu.contexts.tendering.services import objection_file, objection_reply,
 from zhengwu.kernel.clock import CHINA_TZ, clock_advance, clock_now, clock_set
 from zhengwu.kernel.errors import Conflict, InvalidInput, PermissionDenied
 from zhengwu.platform.exchange.models import OutboxMessage
+from zhengwu.platform.exchange.relay import relay_run_once
 
 ESTIMATE_FEN = 5_230_000_000
 SECURITY_FEN = 80_000_000
@@ -223,6 +225,11 @@ def test_every_bid_rejected_fails_the_section_for_a_retender(ready: Ready) -> No
         services.award_decide(evaluation=evaluation, bid_id=bid["A"], by=w["agency"])
     again = section_retender(section=section, by=w["agency"])
     assert (again.status, again.retender_of_id, again.attempt) == ("draft", section.pk, 2)
+    # The public site announces the failure with its reason, once the exchange has carried it.
+    relay_run_once()
+    page = Client().get(f"/sections/{section.code}/").content.decode()
+    assert 'data-testid="section-failed"' in page
+    assert "评标委员会否决全部投标，应当重新招标" in page
 
 
 @pytest.mark.django_db

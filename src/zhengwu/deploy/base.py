@@ -244,6 +244,8 @@ ZHENGWU_EXCHANGE_ROUTES: dict[str, list[str]] = {
     "identity.market_subject.changed": ["public", "supervision"],
     "tendering.notice.published": ["public", "supervision"],
     "tendering.section.status_changed": ["supervision"],
+    # A failed section (流标), announced on the public site.
+    "tendering.section.failed": ["public"],
     "bidding.bids.frozen": ["public", "supervision"],
     "bidding.opening.recorded": ["public", "supervision"],
     "bidding.custody_share.issued": ["supervision"],

@@ -23,11 +23,12 @@ from zhengwu.contexts.disclosure.models import (
     MarketSubject,
     Notice,
     OpeningRecord,
+    SectionFailure,
 )
 from zhengwu.contexts.evaluation.events import AwardDecided, CandidatesPublished, ContractRegistered, event_received
 from zhengwu.contexts.experts.events import DrawCommitted
 from zhengwu.contexts.identity.events import MarketSubjectChanged
-from zhengwu.contexts.tendering.events import NoticePublished
+from zhengwu.contexts.tendering.events import NoticePublished, SectionFailed
 from zhengwu.kernel.clock import CHINA_TZ, clock_now
 from zhengwu.kernel.crypto import suite_get
 from zhengwu.platform.exchange.envelope import Envelope
@@ -452,3 +453,27 @@ HANDLERS.update(
         ContractRegistered.event_type: contract_registered,
     }
 )
+
+
+def section_failed(payload: dict[str, Any], envelope: Envelope) -> None:
+    """Announce a failed section (流标) once, with why."""
+    event = SectionFailed.from_payload(payload)
+    what = f"{SectionFailed.event_type} {event.section_code}"
+    if not isinstance(event.section_code, str) or not event.section_code.strip():
+        raise ValueError(f"{what}: section code missing")
+    SectionFailure.objects.bulk_create(
+        [
+            SectionFailure(
+                section_code=event.section_code,
+                project_code=event.project_code,
+                section_name=event.section_name,
+                reason=str(event.reason)[:60],
+                failed_at=_signed_instant(event.failed_at, what=what, field="failed_at"),
+                received_at=clock_now(),
+            )
+        ],
+        ignore_conflicts=True,
+    )
+
+
+HANDLERS[SectionFailed.event_type] = section_failed

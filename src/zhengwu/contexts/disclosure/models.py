@@ -254,3 +254,21 @@ class ContractRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.section_code} {self.contract_number}"
+
+
+class SectionFailure(models.Model):
+    """A section that failed (流标), announced on the public site with why; it is then tendered again.
+
+    From ``tendering.section.status_changed`` when the status is ``failed``: too few bids at the
+    deadline, too few qualified applicants, or every bid rejected by the committee.
+    """
+
+    section_code = models.CharField(max_length=40, unique=True)
+    project_code = models.CharField(max_length=40)
+    section_name = models.CharField(max_length=200)
+    reason = models.CharField(max_length=60)
+    failed_at = models.DateTimeField()
+    received_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"failure {self.section_code}"

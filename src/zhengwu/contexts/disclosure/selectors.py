@@ -20,6 +20,7 @@ from zhengwu.contexts.disclosure.models import (
     MarketSubject,
     Notice,
     OpeningRecord,
+    SectionFailure,
 )
 from zhengwu.contexts.identity.roles import SELF_REGISTRATION_ROLES
 from zhengwu.kernel.clock import CHINA_TZ
@@ -446,3 +447,19 @@ def award_result_get(*, section_code: str) -> AwardResult | None:
 def contract_record_get(*, section_code: str) -> ContractRecord | None:
     """The section's published contract (合同信息), or None before it has arrived."""
     return ContractRecord.objects.filter(section_code=section_code.strip()[:MAX_SECTION_CODE]).first()
+
+
+# Why a section failed, as the public reads it (the reasons tendering and evaluation give).
+FAILURE_REASON_LABELS: dict[str, str] = {
+    "insufficient_bids": "提交投标文件的投标人少于3个，不得开标，应当重新招标（《招标投标法》第二十八条）",
+    "insufficient_qualified": "通过资格预审的申请人少于3个，应当重新招标（《招标投标法实施条例》第十九条）",
+    "all_bids_rejected": "评标委员会否决全部投标，应当重新招标（《招标投标法》第四十二条）",
+}
+
+
+def section_failure_get(*, section_code: str) -> tuple[SectionFailure, str] | None:
+    """The section's 流标 announcement with its reason in words, or None."""
+    found = SectionFailure.objects.filter(section_code=section_code.strip()[:MAX_SECTION_CODE]).first()
+    if found is None:
+        return None
+    return found, FAILURE_REASON_LABELS.get(found.reason, found.reason)

@@ -38,6 +38,7 @@ from zhengwu.contexts.disclosure.selectors import (
     notice_search,
     opening_records_get,
     section_disclosures,
+    section_failure_get,
     section_notices,
 )
 from zhengwu.kernel.canonical import canonical_dumps
@@ -294,10 +295,12 @@ def section_detail(request: HttpRequest, section_code: str) -> HttpResponse:
     notices = section_notices(section_code=section_code)
     draw = expert_draw_commitment_get(section_code=section_code)
     results = _section_results(section_code=section_code, notices=notices)
-    if freeze is None and not records and not notices and draw is None and not results:
+    failure = section_failure_get(section_code=section_code)
+    if freeze is None and not records and not notices and draw is None and not results and failure is None:
         raise Http404(section_code)
     context = {
         "section_code": section_code,
+        "failure": failure,
         "notices": notices,
         "freeze": freeze,
         # The expert draw's commitment, published before the draw (never who was drawn).

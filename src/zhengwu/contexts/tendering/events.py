@@ -70,3 +70,26 @@ class SectionStatusChanged(ExchangeEvent):
     @property
     def aggregate_id(self) -> str:
         return self.project_code
+
+
+@dataclasses.dataclass(frozen=True)
+class SectionFailed(ExchangeEvent):
+    """A section failed (流标): the public site announces it with the reason; it is then tendered again.
+
+    Published beside ``SectionStatusChanged`` (which only supervision follows) when a section
+    moves to ``failed``. ``reason`` is the lifecycle's code (``insufficient_bids``,
+    ``insufficient_qualified``, ``all_bids_rejected``).
+    """
+
+    event_type: ClassVar[str] = "tendering.section.failed"
+    aggregate_type: ClassVar[str] = "tendering.project"
+
+    project_code: str
+    section_code: str
+    section_name: str
+    reason: str
+    failed_at: str
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.project_code

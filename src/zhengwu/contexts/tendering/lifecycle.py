@@ -28,7 +28,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from zhengwu.contexts.tendering import rules
-from zhengwu.contexts.tendering.events import SectionStatusChanged
+from zhengwu.contexts.tendering.events import SectionFailed, SectionStatusChanged
 from zhengwu.contexts.tendering.models import Section
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import clock_now
@@ -145,6 +145,16 @@ def status_apply(*, section: Section, target: str, reason: str, now: dt.datetime
             changed_at=iso(now) or "",
         )
     )
+    if target == rules.SectionStatus.FAILED:
+        outbox_publish(
+            event=SectionFailed(
+                project_code=section.project.code,
+                section_code=section.code,
+                section_name=section.name,
+                reason=reason,
+                failed_at=iso(now) or "",
+            )
+        )
     return previous
 
 
