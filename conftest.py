@@ -1,12 +1,21 @@
-"""Shared pytest configuration: every test starts on the real clock."""
+"""Shared pytest configuration: every test starts on the real clock, and hashes passwords fast.
+
+Argon2 (the deployables' hasher, ``deploy/base.py``) costs ~0.2 s a password by design; the demo
+alone creates some twenty accounts, and many tests load it. Tests hash with MD5, as Django's
+testing guide advises; ``tests/web/test_password_hashing.py`` checks the deployables keep Argon2
+and that a password set under it still verifies.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from zhengwu.kernel.clock import clock_reset
+
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -14,3 +23,11 @@ def _real_clock() -> Iterator[None]:
     clock_reset()
     yield
     clock_reset()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(request: pytest.FixtureRequest) -> None:
+    if "real_password_hashing" in request.keywords:
+        return
+    settings: Any = request.getfixturevalue("settings")
+    settings.PASSWORD_HASHERS = FAST_HASHERS

@@ -58,6 +58,7 @@ def _nothing_registered() -> None:
     assert OutboxMessage.objects.count() == 0
 
 
+@pytest.mark.real_password_hashing  # the account is stored with the deployables' Argon2
 def test_registration_creates_a_pending_organisation_and_its_account(client: Client) -> None:
     response = client.post("/trading/accounts/register/", _form(), REMOTE_ADDR="10.8.0.9")
     assert response.status_code == 302
