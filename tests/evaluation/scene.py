@@ -61,13 +61,22 @@ EXPERTS = ("expert", "expert2", "expert3", "expert4", "expert5")
 class Ready:
     """The world after the opening, with the panel accepted; ``bid[letter]`` is the bid's public id."""
 
-    def __init__(self, world: World, tmp_path: Path) -> None:
+    def __init__(
+        self,
+        world: World,
+        tmp_path: Path,
+        *,
+        procedure: str = "construction.open",
+        first: tuple[str, str, str] = ("第一标段", "52300000.00", "800000.00"),
+    ) -> None:
         self.world = world
         agency_key = AgreementKey.generate()
         platform_custodian_key_register(public=held_share_public_b64(), by=SYSTEM)
         custodian_key_register(public=base64.b64encode(agency_key.public_raw).decode(), by=world["agency"])
         _, sections, _ = tender_publish(
-            world, sections=(("第一标段", "52300000.00", "800000.00"), ("第二标段", "12000000.00", "200000.00"))
+            world,
+            procedure=procedure,
+            sections=(first, ("第二标段", "12000000.00", "200000.00")),
         )
         self.section, self.other_section = sections
         key = OpeningKey.objects.get(section_uuid=self.section.uuid)

@@ -7,6 +7,7 @@ The scene's construction tender (section estimate 5,230万元, bid security 80�
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -18,6 +19,7 @@ from zhengwu.contexts.evaluation import services
 from zhengwu.contexts.evaluation.models import Award, Contract, Publicity
 from zhengwu.contexts.tendering.models import Refund, Section
 from zhengwu.contexts.tendering.services import objection_file, objection_reply, section_retender
+from zhengwu.contexts.tendering.tests import factories
 from zhengwu.kernel.clock import CHINA_TZ, clock_advance, clock_now, clock_set
 from zhengwu.kernel.errors import Conflict, InvalidInput, PermissionDenied
 from zhengwu.platform.exchange.models import OutboxMessage
@@ -244,3 +246,41 @@ def test_an_award_in_december_is_not_refused_for_next_years_calendar(ready: Read
     assert award.contract_due.astimezone(CHINA_TZ) == dt.datetime(2027, 1, 20, tzinfo=CHINA_TZ)
     assert award.report_due is not None
     assert award.report_due.astimezone(CHINA_TZ).date() == dt.date(2027, 1, 5)
+
+
+@pytest.mark.django_db
+def test_procurement_awards_without_a_candidate_publicity_or_a_written_report(
+    world: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """政府采购 (公开招标): the result is published instead of the candidates; no 15-day written report;
+    the securities are due back 5 working days after signing (采购条例 第三十三条)."""
+    # The construction tender's lawful timetable is lawful for 公开招标 procurement too (20 days).
+    monkeypatch.setitem(factories.TIMETABLES, "procurement.open", factories.TIMETABLES[factories.CONSTRUCTION])
+    # Below 1,000万 a committee of five is lawful for procurement (87号令 第四十七条).
+    ready = Ready(world, tmp_path, procedure="procurement.open", first=("第一包", "5230000.00", "80000.00"))
+    w, bid = ready.world, ready.bid
+    _securities(ready, guarantee="")
+    evaluation = evaluation_complete(ready)
+    with pytest.raises(Conflict) as none:
+        services.candidates_publish(evaluation=evaluation, by=w["agency"])
+    assert none.value.code == "publicity_not_applicable"
+    award = services.award_decide(evaluation=evaluation, bid_id=bid["A"], by=w["agency"])
+    assert _section(ready).status == "awarded"
+    assert award.report_due is None
+    with pytest.raises(Conflict) as no_report:
+        services.written_report_submit(evaluation=evaluation, text="报告", by=w["agency"])
+    assert no_report.value.code == "report_not_applicable"
+    signed_on = clock_now().astimezone(CHINA_TZ).date()  # Tuesday 24 March 2026
+    contract = services.contract_register(
+        evaluation=evaluation,
+        number="CG-1",
+        signed_on=signed_on,
+        amount_yuan="1000000",
+        subject="采购",
+        quality="合格",
+        term="30日",
+        by=w["agency"],
+    )
+    # Five working days after Tuesday 24 March 2026: Tuesday 31 March is the last day.
+    assert contract.security_return_due.astimezone(CHINA_TZ) == dt.datetime(2026, 4, 1, tzinfo=CHINA_TZ)
+    assert _section(ready).status == "contracted"
