@@ -383,7 +383,7 @@ def _outcome_out(section: Any, view: selectors.OutcomeView) -> OutcomeOut:
     if view.publicity is not None:
         candidates = list(view.publicity.candidates)
     elif complete and evaluation is not None and outcome not in ("failed", "tie_unresolved"):
-        candidates = services.candidate_rows(evaluation=evaluation)
+        candidates = selectors.candidate_rows(evaluation=evaluation)
     else:
         candidates = []
     award, contract, publicity = view.award, view.contract, view.publicity

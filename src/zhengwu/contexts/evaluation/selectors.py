@@ -164,9 +164,9 @@ def _sme(readout: dict[str, Any]) -> str:
     return value if value in SmeStatus.__members__.values() else SmeStatus.NONE.value
 
 
-def _entries(evaluation: Evaluation) -> list[BidEntry]:
-    bids = bids_for(evaluation=evaluation)
-    verdicts = decisions(evaluation=evaluation, bid_ids=[b.bid_id for b in bids])
+def _entries(
+    evaluation: Evaluation, bids: list[bidding_selectors.OpenedBid], verdicts: dict[str, Disqualification | None]
+) -> list[BidEntry]:
     adjustments: dict[str, list[PriceAdjustment]] = {}
     for row in Adjustment.objects.filter(evaluation=evaluation):
         adjustments.setdefault(row.bid_id, []).append(PriceAdjustment(row.code, row.amount_fen, row.reason))
@@ -222,13 +222,19 @@ def result_for(*, evaluation: Evaluation) -> EvaluationResult | None:
     Recomputed from the stored marks and sheets on each call: the inputs are locked by then, and
     the same inputs always give the same result.
     """
-    if commercial_pending(evaluation=evaluation):
+    # The opened bids are read once here (each read merges the opening rounds).
+    bids = bids_for(evaluation=evaluation)
+    if any(b.commercial_pending for b in bids):
         return None
-    valid = valid_bid_ids(evaluation=evaluation)
+    ids = [b.bid_id for b in bids]
+    if not review_complete(evaluation=evaluation, bid_ids=ids):
+        return None
+    verdicts = decisions(evaluation=evaluation, bid_ids=ids)
+    valid = [bid_id for bid_id in ids if verdicts[bid_id] is None]
     method = method_build(evaluation.method)
     # Every bid rejected in the review, or a method without scores: the result stands without sheets.
     scored = bool(method_items(method))
-    if valid is None or (valid and scored and not sheets_all_submitted(evaluation=evaluation)):
+    if valid and scored and not sheets_all_submitted(evaluation=evaluation):
         return None
     sheets = [
         ScoreSheet(expert_id=sheet.member.expert_id, bid_id=bid_id, scores=scores)
@@ -236,7 +242,10 @@ def result_for(*, evaluation: Evaluation) -> EvaluationResult | None:
         for bid_id, scores in sheet.scores.items()
     ]
     return evaluation_compute(
-        method=method, bids=_entries(evaluation), sheets=sheets, coefficient=coefficient_for(evaluation=evaluation)
+        method=method,
+        bids=_entries(evaluation, bids, verdicts),
+        sheets=sheets,
+        coefficient=coefficient_for(evaluation=evaluation),
     )
 
 
@@ -352,6 +361,27 @@ def outcome_for(*, section: Any, by: Actor) -> OutcomeView:
     award = Award.objects.filter(evaluation=evaluation).first() if evaluation else None
     contract = Contract.objects.filter(award=award).first() if award else None
     return OutcomeView(evaluation=evaluation, publicity=publicity, award=award, contract=contract)
+
+
+def candidate_rows(*, evaluation: Evaluation) -> list[dict[str, Any]]:
+    """The ranked candidates of the signed result: rank, bid, bidder, USCC, price, score ([] before
+    the report is complete or when it has none)."""
+    result = evaluation.result if evaluation.status == Evaluation.Status.COMPLETE else None
+    if not result:
+        return []
+    bids = {b.bid_id: b for b in bids_for(evaluation=evaluation)}
+    lines = {line["bid_id"]: line for line in result["bids"]}
+    return [
+        {
+            "rank": rank,
+            "bid_id": bid_id,
+            "bidder": bids[bid_id].bidder,
+            "uscc": bids[bid_id].bidder_uscc,
+            "price_fen": int(lines[bid_id]["price_fen"]),
+            "score": lines[bid_id].get("total_score"),
+        }
+        for rank, bid_id in enumerate(result["candidates"]["bid_ids"], start=1)
+    ]
 
 
 def award_get(*, evaluation: Evaluation) -> Award | None:

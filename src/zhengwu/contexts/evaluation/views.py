@@ -478,7 +478,7 @@ def _outcome_context(request: HttpRequest, section: Any, view: selectors.Outcome
         outcome = str(result.get("outcome", ""))
         rows = view.publicity.candidates if view.publicity else None
         if rows is None and result.get("candidates", {}).get("bid_ids"):
-            rows = services.candidate_rows(evaluation=evaluation)
+            rows = selectors.candidate_rows(evaluation=evaluation)
         candidates = [{**row, "price": _yuan(row["price_fen"])} for row in rows or []]
         names = {b.bid_id: b.bidder for b in selectors.bids_for(evaluation=evaluation)}
         rejected = [

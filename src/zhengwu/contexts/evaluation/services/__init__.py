@@ -6,7 +6,6 @@ behind it.
 
 from zhengwu.contexts.evaluation.services.outcome import (
     award_decide,
-    candidate_rows,
     candidates_publish,
     contract_register,
     written_report_submit,
@@ -32,7 +31,6 @@ __all__ = [
     "SCORE_TEXT_MAX",
     "adjustment_record",
     "award_decide",
-    "candidate_rows",
     "candidates_publish",
     "compliance_mark",
     "contract_register",

@@ -160,27 +160,6 @@ def report_completed(*, evaluation: Evaluation, result: Any, digest: str, now: d
 # --- 2. the candidates' publicity ----------------------------------------------------------------
 
 
-def candidate_rows(*, evaluation: Evaluation) -> list[dict[str, Any]]:
-    """The ranked candidates of a completed evaluation: rank, bid, bidder, USCC, price, score."""
-    result = _complete(evaluation)
-    bids = _bids_by_id(evaluation)
-    lines = {line["bid_id"]: line for line in result["bids"]}
-    rows = []
-    for rank, bid_id in enumerate(result["candidates"]["bid_ids"], start=1):
-        line, bid = lines[bid_id], bids[bid_id]
-        rows.append(
-            {
-                "rank": rank,
-                "bid_id": bid_id,
-                "bidder": bid.bidder,
-                "uscc": bid.bidder_uscc,
-                "price_fen": int(line["price_fen"]),
-                "score": line.get("total_score"),
-            }
-        )
-    return rows
-
-
 def _rejected_rows(evaluation: Evaluation, result: Mapping[str, Any]) -> list[dict[str, Any]]:
     bids = _bids_by_id(evaluation)
     rows = []
@@ -228,7 +207,7 @@ def candidates_publish(*, evaluation: Evaluation, ends_on: dt.date | None = None
         late = tendering_services.section_candidates_publish(
             section=section, start=now, ends_on=last_day, report_received_at=locked.completed_at or now, by=_SYSTEM
         )
-        candidates = candidate_rows(evaluation=locked)
+        candidates = selectors.candidate_rows(evaluation=locked)
         publicity = Publicity.objects.create(
             evaluation=locked,
             starts_at=now,
@@ -287,7 +266,7 @@ def award_decide(
     The winner is the first-ranked candidate, or a later one in order when each one above it is
     recorded with why it does not qualify (``rules.award.award_check``; 招标条例 第五十五条). Where
     the candidates were published, only after the publicity has ended with no objection unanswered
-    (``tendering_services.section_award_ready``). Records the budget savings (预算金额 − 中标金额)
+    (checked by tendering when the section moves to ``awarded``). Records the budget savings (预算金额 − 中标金额)
     and the dates by which the contract (30 days) and the written report (15 days) are due.
     """
     section = _manager_required(evaluation, by, what="确定中标人")
@@ -305,7 +284,7 @@ def award_decide(
                 raise Conflict("中标候选人尚未公示", code="publicity_missing")
             rows = list(publicity.candidates)
         else:
-            rows = candidate_rows(evaluation=locked)
+            rows = selectors.candidate_rows(evaluation=locked)
         order = [row["bid_id"] for row in rows]
         violations = award_check(candidates=order, chosen=str(bid_id), passed_over=passed)
         if violations:

@@ -240,7 +240,8 @@ def compliance_mark(
     with transaction.atomic():
         locked = _locked(evaluation)
         _open(locked)
-        ids = [b.bid_id for b in selectors.bids_for(evaluation=locked)]
+        bids = selectors.bids_for(evaluation=locked)
+        ids = [b.bid_id for b in bids]
         if bid_id not in ids:
             raise InvalidInput("投标文件不存在", code="bid_unknown", detail={"bid_id": str(bid_id)[:40]})
         if selectors.review_complete(evaluation=locked, bid_ids=ids):
@@ -250,7 +251,6 @@ def compliance_mark(
             bid_id=bid_id,
             defaults={"compliant": compliant, "reason": reason, "note": note, "marked_at": clock_now()},
         )
-        bids = selectors.bids_for(evaluation=locked)
         if any(b.commercial_pending for b in bids) and selectors.review_complete(evaluation=locked, bid_ids=ids):
             # 双信封: the technical review has concluded; the rejected bidders' commercial envelopes
             # are never opened (the second opening round skips them).
