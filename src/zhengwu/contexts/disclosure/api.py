@@ -85,10 +85,13 @@ class NoticeDetailOut(NoticeOut):
 
 class NoticePageOut(Schema):
     items: list[NoticeOut]
+    # Exact up to 10,000; beyond that ``total_capped`` is true and ``total`` is a lower bound.
     total: int
+    total_capped: bool
     page: int
     size: int
     pages: int
+    has_next: bool
 
 
 def _notice_out(notice: Notice) -> NoticeOut:
@@ -200,20 +203,25 @@ def router_build(*, platform: str) -> Router | None:
         request: HttpRequest,
         q: str = "",
         trade_type: str | None = None,
+        procedure: str | None = None,
         kind: str | None = None,
+        status: str | None = None,
         region: str | None = None,
         date_from: dt.date | None = None,
         date_to: dt.date | None = None,
         page: int = 1,
         size: int = 20,
     ) -> NoticePageOut:
-        """Published notices, newest first: text in title, project name or code (``q``), trade
-        type, kind, region (six digits, includes the regions inside it) and Beijing dates of
-        publication (``date_from``/``date_to``, inclusive), paged."""
+        """Published notices, newest first: full text (``q``: every word in the title, project,
+        parties or text), trade type, procedure, kind, status of the trade (open, closed,
+        publicity, awarded, failed, terminated), region (six digits, includes the regions
+        inside it) and Beijing dates of publication (``date_from``/``date_to``, inclusive), paged."""
         result = notice_page(
             q=q,
             trade_type=trade_type or None,
+            procedure=procedure or None,
             kind=kind or None,
+            status=status or None,
             region=region or None,
             date_from=date_from,
             date_to=date_to,
@@ -223,9 +231,11 @@ def router_build(*, platform: str) -> Router | None:
         return NoticePageOut(
             items=[_notice_out(n) for n in result.items],
             total=result.total,
+            total_capped=result.capped,
             page=result.page,
             size=result.size,
             pages=result.pages,
+            has_next=result.has_next,
         )
 
     @router.get("/notices/{notice_id}", response=NoticeDetailOut, auth=None, summary="One published notice")

@@ -25,6 +25,7 @@ from zhengwu.contexts.disclosure.models import (
     OpeningRecord,
     SectionFailure,
 )
+from zhengwu.contexts.disclosure.search import notice_search_document
 from zhengwu.contexts.evaluation.events import AwardDecided, CandidatesPublished, ContractRegistered, event_received
 from zhengwu.contexts.experts.events import DrawCommitted
 from zhengwu.contexts.identity.events import MarketSubjectChanged
@@ -133,7 +134,17 @@ def notice_published(payload: dict[str, Any], envelope: Envelope) -> None:
             )
         return
     # ignore_conflicts: a replay racing this one must not fail the message it belongs to.
-    Notice.objects.bulk_create([Notice(received_at=clock_now(), **fields)], ignore_conflicts=True)
+    terms = notice_search_document(
+        title=event.title,
+        project_name=event.project_name,
+        project_code=event.project_code,
+        tenderer_name=event.tenderer_name,
+        agency_name=event.agency_name or "",
+        body=event.body,
+    )
+    Notice.objects.bulk_create(
+        [Notice(received_at=clock_now(), search_terms=terms, **fields)], ignore_conflicts=True
+    )
 
 
 # The freeze and the opening record ----------------------------------------------------------

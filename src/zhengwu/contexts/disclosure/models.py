@@ -61,6 +61,9 @@ class Notice(models.Model):
     opening_keys = models.JSONField("开标公钥", default=list)
     # When this platform received it: the law wants the source and time of exchanged data kept.
     received_at = models.DateTimeField("接收时间")
+    # The full-text terms (``search.search_document``): the text of a tsvector, indexed on
+    # PostgreSQL by a GIN index over ``search_terms::tsvector`` (migration 0008).
+    search_terms = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ("-published_at", "-notice_id")

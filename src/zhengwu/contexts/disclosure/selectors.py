@@ -9,7 +9,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from zhengwu.contexts.disclosure.models import (
     AwardResult,
@@ -22,11 +23,13 @@ from zhengwu.contexts.disclosure.models import (
     OpeningRecord,
     SectionFailure,
 )
+from zhengwu.contexts.disclosure.search import NOTICE_TEXT_FIELDS, search_query, search_words
 from zhengwu.contexts.identity.roles import SELF_REGISTRATION_ROLES
-from zhengwu.kernel.clock import CHINA_TZ
+from zhengwu.contexts.tendering.events import NOTICE_PROCEDURES
+from zhengwu.kernel.clock import CHINA_TZ, clock_now
 from zhengwu.kernel.crypto import suite_get
 from zhengwu.kernel.errors import InvalidInput, NotFound
-from zhengwu.kernel.paging import Page, page_take
+from zhengwu.kernel.paging import Page, page_take, page_take_capped
 from zhengwu.platform.audit.merkle import merkle_inclusion_verify
 
 MARKET_ROLES: tuple[str, ...] = tuple(sorted(str(r) for r in SELF_REGISTRATION_ROLES))
@@ -83,6 +86,14 @@ def market_subject_get(*, uscc: str) -> MarketSubject | None:
 # stores whatever arrives; these are the values a visitor may filter by.
 TRADE_TYPES: tuple[str, ...] = ("construction", "procurement", "land", "property")
 NOTICE_KINDS: tuple[str, ...] = ("tender", "invitation", "prequalification", "amendment", "termination", "result")
+PROCEDURES = NOTICE_PROCEDURES
+# Where the trade a notice belongs to stands now, as the public platform has heard (by project):
+# open (bids accepted), closed (deadline passed, no result yet), publicity (candidates published),
+# awarded, failed (流标), terminated.
+NOTICE_STATUSES: tuple[str, ...] = ("open", "closed", "publicity", "awarded", "failed", "terminated")
+# Counting every match of a query over a million notices costs as much as reading them; past
+# this many the list says "more than" and the pages still go on.
+COUNT_CAP = 10_000
 _REGION_RE = re.compile(r"^[0-9]{6}$")
 # An amendment of an amendment of …: a chain this long is a loop or an error, not a tender.
 MAX_CHAIN = 50
@@ -116,21 +127,84 @@ def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=CHINA_TZ)
 
 
+def _project_has(model: type[Any], **extra: Any) -> Exists:
+    return Exists(model.objects.filter(project_code=OuterRef("project_code"), **extra))
+
+
+def _terminated() -> Exists:
+    return _project_has(Notice, kind="termination")
+
+
+def notice_status_filter(queryset: QuerySet[Notice], *, status: str) -> QuerySet[Notice]:
+    """The notices whose trade is at ``status`` (one of ``NOTICE_STATUSES``)."""
+    now = clock_now()
+    decided = Q(_project_has(AwardResult)) | Q(_project_has(SectionFailure)) | Q(_project_has(CandidatePublicity))
+    if status == "open":
+        return queryset.filter(bid_deadline__gt=now).exclude(_terminated())
+    if status == "closed":
+        return queryset.filter(bid_deadline__lte=now).exclude(decided).exclude(_terminated())
+    if status == "publicity":
+        return queryset.filter(_project_has(CandidatePublicity)).exclude(_project_has(AwardResult))
+    if status == "awarded":
+        return queryset.filter(_project_has(AwardResult))
+    if status == "failed":
+        return queryset.filter(_project_has(SectionFailure))
+    return queryset.filter(_terminated())
+
+
+def notice_status(*, notice: Notice) -> str:
+    """Where the trade of ``notice`` stands now (one of ``NOTICE_STATUSES``), or "" for a notice
+    without a bid deadline that belongs to no known stage."""
+    code = notice.project_code
+    if Notice.objects.filter(project_code=code, kind="termination").exists():
+        return "terminated"
+    if AwardResult.objects.filter(project_code=code).exists():
+        return "awarded"
+    if CandidatePublicity.objects.filter(project_code=code).exists():
+        return "publicity"
+    if SectionFailure.objects.filter(project_code=code).exists():
+        return "failed"
+    if notice.bid_deadline is None:
+        return ""
+    return "open" if notice.bid_deadline > clock_now() else "closed"
+
+
+def _text_filter(queryset: QuerySet[Notice], *, q: str) -> QuerySet[Notice]:
+    words = search_words(q)
+    if not words:
+        return queryset
+    if connection.vendor == "postgresql":
+        tsquery = search_query(words)
+        if tsquery is not None:
+            # The same expression as the GIN index of migration 0008, or the index is not used.
+            queryset = queryset.extra(where=["search_terms::tsvector @@ %s::tsquery"], params=[tsquery])
+    for word in words:
+        anywhere = Q()
+        for field in NOTICE_TEXT_FIELDS:
+            anywhere |= Q(**{f"{field}__icontains": word})
+        queryset = queryset.filter(anywhere)
+    return queryset
+
+
 def notice_search(
     *,
     q: str = "",
     trade_type: str | None = None,
+    procedure: str | None = None,
     kind: str | None = None,
+    status: str | None = None,
     region: str | None = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
 ) -> QuerySet[Notice]:
     """Published notices, newest first, filtered.
 
-    ``q`` matches the title, project name or project code (case-insensitive, anywhere);
-    ``region`` is a six-digit division code and includes the regions inside it;
-    ``date_from``/``date_to`` bound the Beijing date of publication, both inclusive.
-    ``InvalidInput`` names the first bad filter.
+    ``q`` is full-text: every word of it (split at spaces) must appear in the title, project
+    name or code, tenderer, agency or text (case-insensitive; Chinese found through the bigram
+    index of ``search.py``, codes from their start); ``region`` is a six-digit division code
+    and includes the regions inside it; ``status`` is where the trade stands now
+    (``NOTICE_STATUSES``); ``date_from``/``date_to`` bound the Beijing date of publication,
+    both inclusive. ``InvalidInput`` names the first bad filter.
     """
     q = q.strip()
     if len(q) > MAX_QUERY_LENGTH:
@@ -145,9 +219,21 @@ def notice_search(
             code="disclosure_trade_type_unknown",
             detail={"trade_type": trade_type, "allowed": TRADE_TYPES},
         )
+    if procedure and procedure not in PROCEDURES:
+        raise InvalidInput(
+            "交易方式不存在",
+            code="disclosure_procedure_unknown",
+            detail={"procedure": procedure[:80], "allowed": PROCEDURES},
+        )
     if kind and kind not in NOTICE_KINDS:
         raise InvalidInput(
             "公告类型不存在", code="disclosure_kind_unknown", detail={"kind": kind, "allowed": NOTICE_KINDS}
+        )
+    if status and status not in NOTICE_STATUSES:
+        raise InvalidInput(
+            "交易状态不存在",
+            code="disclosure_status_unknown",
+            detail={"status": status[:40], "allowed": NOTICE_STATUSES},
         )
     if region and not _REGION_RE.match(region):
         raise InvalidInput("行政区划代码应为6位数字", code="disclosure_region_invalid", detail={"region": region})
@@ -157,13 +243,15 @@ def notice_search(
             code="disclosure_date_range_invalid",
             detail={"date_from": date_from.isoformat(), "date_to": date_to.isoformat()},
         )
-    queryset = Notice.objects.all()
-    if q:
-        queryset = queryset.filter(Q(title__icontains=q) | Q(project_name__icontains=q) | Q(project_code__icontains=q))
+    queryset = _text_filter(Notice.objects.all(), q=q)
     if trade_type:
         queryset = queryset.filter(trade_type=trade_type)
+    if procedure:
+        queryset = queryset.filter(procedure=procedure)
     if kind:
         queryset = queryset.filter(kind=kind)
+    if status:
+        queryset = notice_status_filter(queryset, status=status)
     if region:
         queryset = queryset.filter(region_code__startswith=region_prefix(region))
     if date_from:
@@ -177,22 +265,37 @@ def notice_page(
     *,
     q: str = "",
     trade_type: str | None = None,
+    procedure: str | None = None,
     kind: str | None = None,
+    status: str | None = None,
     region: str | None = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
     page: int = 1,
     size: int = 20,
 ) -> NoticePage:
-    """One page (1-based) of ``notice_search``; a page past the end is empty."""
+    """One page (1-based) of ``notice_search``; a page past the end is empty.
+
+    The total is exact up to ``COUNT_CAP`` and then a lower bound (``page.capped``), so a page
+    costs the same with ten thousand notices as with a million.
+    """
     if not 1 <= page <= MAX_PAGE:
         raise InvalidInput(
             f"页码应在1到{MAX_PAGE}之间", code="disclosure_page_invalid", detail={"page": page, "max": MAX_PAGE}
         )
     if not 1 <= size <= MAX_PAGE_SIZE:
         raise InvalidInput(f"每页条数应在1到{MAX_PAGE_SIZE}之间", code="disclosure_size_invalid", detail={"size": size})
-    queryset = notice_search(q=q, trade_type=trade_type, kind=kind, region=region, date_from=date_from, date_to=date_to)
-    return page_take(queryset, page=page, size=size)
+    queryset = notice_search(
+        q=q,
+        trade_type=trade_type,
+        procedure=procedure,
+        kind=kind,
+        status=status,
+        region=region,
+        date_from=date_from,
+        date_to=date_to,
+    )
+    return page_take_capped(queryset, page=page, size=size, cap=COUNT_CAP)
 
 
 def notice_latest(*, limit: int = 5) -> list[Notice]:

@@ -20,6 +20,8 @@ from zhengwu.contexts.disclosure.models import Notice
 from zhengwu.contexts.disclosure.selectors import (
     MARKET_ROLES,
     NOTICE_KINDS,
+    NOTICE_STATUSES,
+    PROCEDURES,
     TRADE_TYPES,
     ProofCheck,
     award_result_get,
@@ -136,7 +138,32 @@ KIND_NAMES = {
     "termination": _("Termination notice"),
     "result": _("Result notice"),
 }
-NOTICE_FILTERS = ("q", "trade_type", "kind", "region", "date_from", "date_to")
+PROCEDURE_NAMES = {
+    "construction.open": _("Open tendering (post-qualification)"),
+    "construction.invited": _("Invited tendering"),
+    "construction.open_prequalification": _("Open tendering (pre-qualification)"),
+    "construction.invited_prequalification": _("Invited tendering (pre-qualification)"),
+    "procurement.open": _("Open tendering"),
+    "procurement.invited": _("Invited tendering"),
+    "procurement.competitive_negotiation": _("Competitive negotiation"),
+    "procurement.competitive_consultation": _("Competitive consultation"),
+    "procurement.inquiry": _("Request for quotations"),
+    "procurement.single_source": _("Single source"),
+    "procurement.framework": _("Framework agreement"),
+    "land.tender": _("Land: tender"),
+    "land.auction": _("Land: auction"),
+    "land.listing": _("Land: listing"),
+    "property.listing": _("Property: listing"),
+}
+STATUS_NAMES = {
+    "open": _("Accepting bids"),
+    "closed": _("Bidding closed"),
+    "publicity": _("Candidates in publicity"),
+    "awarded": _("Awarded"),
+    "failed": _("Failed"),
+    "terminated": _("Terminated"),
+}
+NOTICE_FILTERS = ("q", "trade_type", "procedure", "kind", "status", "region", "date_from", "date_to")
 
 
 def _date_param(text: str, *, field: str) -> dt.date | None:
@@ -165,7 +192,9 @@ def notices(request: HttpRequest) -> HttpResponse:
         filters = {
             "q": params["q"],
             "trade_type": params["trade_type"] or None,
+            "procedure": params["procedure"] or None,
             "kind": params["kind"] or None,
+            "status": params["status"] or None,
             "region": params["region"] or None,
             "date_from": _date_param(params["date_from"], field="date_from"),
             "date_to": _date_param(params["date_to"], field="date_to"),
@@ -205,7 +234,7 @@ def notices(request: HttpRequest) -> HttpResponse:
                     n.title,
                     str(KIND_NAMES.get(n.kind, n.kind)),
                     str(TRADE_TYPE_NAMES.get(n.trade_type, n.trade_type)),
-                    n.procedure,
+                    str(PROCEDURE_NAMES.get(n.procedure, n.procedure)),
                     n.project_code,
                     n.project_name,
                     "、".join(n.section_codes),
@@ -231,6 +260,8 @@ def notices(request: HttpRequest) -> HttpResponse:
         **params,
         "trade_types": [(code, TRADE_TYPE_NAMES[code]) for code in TRADE_TYPES],
         "kinds": [(code, KIND_NAMES[code]) for code in NOTICE_KINDS],
+        "procedures": [(code, PROCEDURE_NAMES.get(code, code)) for code in PROCEDURES],
+        "statuses": [(code, STATUS_NAMES[code]) for code in NOTICE_STATUSES],
         "rows": [
             (n, KIND_NAMES.get(n.kind, n.kind), TRADE_TYPE_NAMES.get(n.trade_type, n.trade_type)) for n in page.items
         ],

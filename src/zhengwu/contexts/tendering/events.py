@@ -10,7 +10,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, ClassVar
 
+from zhengwu.contexts.tendering.rules.model import Procedure
 from zhengwu.platform.exchange.events import ExchangeEvent
+
+# The values a notice's ``procedure`` may take: part of the event's contract with its readers.
+NOTICE_PROCEDURES: tuple[str, ...] = tuple(p.value for p in Procedure)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -145,6 +145,11 @@ def test_a_published_notice_arrives_with_every_field() -> None:
         "attachments": [{"name": "招标文件.pdf", "sha256": SHA, "size": 1024}],
         "opening_keys": [OPENING_KEY],
         "received_at": NOW,
+        # Words whole, Chinese in overlapping pairs, each term once (search.py).
+        "search_terms": (
+            "'tender' 'notice' '1' 'project' 'p530100202600001' '昆明' '明某' '某城' '城市' '市建' '建设' "
+            "'设投' '投资' '资有' '有限' '限公' '公司' 'body' 'of'"
+        ),
     }
     # The same message reached the public inbox once.
     assert InboxMessage.objects.filter(destination="public", event_type=NoticePublished.event_type).count() == 1
@@ -418,10 +423,10 @@ def test_the_excel_export_holds_the_filtered_list(client: Client, varied: None) 
          "Sections", "Tenderer", "Agency", "Region", "Budget (yuan)", "Bid deadline (Beijing time)",
          "Opening (Beijing time)", "Amends notice", "Notice ID"),
         ("2026-03-04 10:00", "Road works amendment", "Amendment or clarification", "Construction works",
-         "construction.open", "P530100202600001", "Project 4", "P530100202600004001", "昆明某城市建设投资有限公司",
+         "Open tendering (post-qualification)", "P530100202600001", "Project 4", "P530100202600004001", "昆明某城市建设投资有限公司",
          "云南某招标代理有限公司", "532301",
          "1234567.89", "2026-03-23 09:30", "2026-03-23 09:30", nid(1), nid(4)),
-        ("2026-03-01 23:30", "Dianchi road works", "Tender notice", "Construction works", "construction.open",
+        ("2026-03-01 23:30", "Dianchi road works", "Tender notice", "Construction works", "Open tendering (post-qualification)",
          "P530100202600001", "Project 1", "P530100202600001001", "昆明某城市建设投资有限公司",
          "云南某招标代理有限公司", "530102",
          "1234567.89", "2026-03-23 09:30", "2026-03-23 09:30", "", nid(1)),
