@@ -329,6 +329,15 @@ def test_a_section_from_the_real_draw_to_the_contract_on_the_public_and_supervis
     for outsider in (decliner.name, BIDDER_EMPLOYEE, TENDERER_EMPLOYEE):
         assert outsider not in _inside(r'data-testid="committee">(.*?)</p>', html)
     assert 'data-testid="draw-record-matches"' in html
+    # The whole trade in the order it happened, each step linking to where the page shows it.
+    timeline = re.findall(r'<li data-kind="([a-z.]+)"><time>([0-9: -]+)</time>', _inside(r'data-testid="timeline">(.*?)</ol>', html))
+    assert [kind for kind, _ in timeline] == [
+        "notice.tender", "freeze", "opening", "draw", "publicity", "award", "contract"
+    ]  # fmt: skip
+    assert [at for _, at in timeline] == sorted(at for _, at in timeline)
+    project_url = _inside(r'<a href="([^"]+)" data-testid="section-project">', html)
+    project_page = _page(public, project_url)
+    assert f'href="/sections/{code}/"' in project_page
     # The commitment the public page showed before the draw is still the one it shows.
     assert _inside(r'data-testid="expert-draw-commitment">([0-9a-f]{64})<', html) == commitment
 

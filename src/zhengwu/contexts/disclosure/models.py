@@ -69,6 +69,8 @@ class Notice(models.Model):
         ordering = ("-published_at", "-notice_id")
         indexes = (
             models.Index(fields=("-published_at", "-notice_id"), name="disclosure_notice_latest"),
+            # The home page's latest notices of each trade type, and the list filtered by one.
+            models.Index(fields=("trade_type", "-published_at", "-notice_id"), name="disclosure_notice_type_latest"),
             models.Index(fields=("project_code",), name="disclosure_notice_project"),
         )
 

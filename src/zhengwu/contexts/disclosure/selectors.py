@@ -298,9 +298,16 @@ def notice_page(
     return page_take_capped(queryset, page=page, size=size, cap=COUNT_CAP)
 
 
-def notice_latest(*, limit: int = 5) -> list[Notice]:
-    """The ``limit`` most recently published notices (for the home page)."""
-    return list(Notice.objects.order_by("-published_at", "-notice_id")[: max(0, min(limit, MAX_PAGE_SIZE))])
+def notice_latest(*, limit: int = 5, trade_type: str | None = None) -> list[Notice]:
+    """The ``limit`` most recently published notices, of one trade type if given (home page)."""
+    queryset = Notice.objects.all() if trade_type is None else Notice.objects.filter(trade_type=trade_type)
+    return list(queryset.order_by("-published_at", "-notice_id")[: max(0, min(limit, MAX_PAGE_SIZE))])
+
+
+def project_notices(*, project_code: str) -> list[Notice]:
+    """Every notice of a project, oldest first (the project page)."""
+    code = project_code.strip()[:100]
+    return list(Notice.objects.filter(project_code=code).order_by("published_at", "notice_id"))
 
 
 def notice_get(*, notice_id: str) -> Notice:
@@ -395,6 +402,50 @@ def section_notices(*, section_code: str) -> list[Notice]:
     # PostgreSQL-only); the exact membership test below decides.
     candidates = Notice.objects.filter(section_codes__icontains=code)
     return sorted((n for n in candidates if code in n.section_codes), key=lambda n: (n.published_at, str(n.notice_id)))
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One public step of a section's trade: when, what (a stable kind) and where it is shown."""
+
+    at: dt.datetime
+    kind: str  # notice.<kind> | freeze | opening | draw | publicity | award | contract | failure
+    anchor: str  # the fragment of the section page (or a notice's URL name) that shows it
+    detail: str = ""
+    notice: Notice | None = None
+
+
+def section_timeline(*, section_code: str) -> list[TimelineEntry]:
+    """Everything the public platform has heard about a section, in the order it happened:
+    notices and amendments, the bid freeze, each opening round, the expert-draw commitment,
+    the candidates' publicity, the award, the contract — or the failure."""
+    entries = [
+        TimelineEntry(at=n.published_at, kind=f"notice.{n.kind}", anchor="", detail=n.title, notice=n)
+        for n in section_notices(section_code=section_code)
+    ]
+    freeze = bid_freeze_get(section_code=section_code)
+    if freeze is not None:
+        entries.append(TimelineEntry(at=freeze.frozen_at, kind="freeze", anchor="freeze", detail=freeze.root))
+    for record in opening_records_get(section_code=section_code):
+        entries.append(
+            TimelineEntry(at=record.recorded_at, kind="opening", anchor="opening-record", detail=str(record.round))
+        )
+    draw = expert_draw_commitment_get(section_code=section_code)
+    if draw is not None:
+        entries.append(TimelineEntry(at=draw.committed_at, kind="draw", anchor="expert-draw"))
+    publicity = candidate_publicity_get(section_code=section_code)
+    if publicity is not None:
+        entries.append(TimelineEntry(at=publicity.starts_at, kind="publicity", anchor="candidates"))
+    award = award_result_get(section_code=section_code)
+    if award is not None:
+        entries.append(TimelineEntry(at=award.decided_at, kind="award", anchor="award", detail=award.bidder))
+    contract = contract_record_get(section_code=section_code)
+    if contract is not None:
+        entries.append(TimelineEntry(at=contract.registered_at, kind="contract", anchor="contract"))
+    failure = SectionFailure.objects.filter(section_code=section_code).first()
+    if failure is not None:
+        entries.append(TimelineEntry(at=failure.failed_at, kind="failure", anchor="failure", detail=failure.reason))
+    return sorted(entries, key=lambda e: e.at)
 
 
 # Inclusion proofs ------------------------------------------------------------------------------

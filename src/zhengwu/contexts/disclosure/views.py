@@ -24,6 +24,7 @@ from zhengwu.contexts.disclosure.selectors import (
     PROCEDURES,
     TRADE_TYPES,
     ProofCheck,
+    TimelineEntry,
     award_result_get,
     bid_freeze_get,
     candidate_publicity_get,
@@ -37,6 +38,9 @@ from zhengwu.contexts.disclosure.selectors import (
     notice_get,
     notice_latest,
     notice_page,
+    notice_status,
+    project_notices,
+    section_timeline,
     notice_search,
     opening_records_get,
     section_disclosures,
@@ -63,6 +67,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "subject_total": market_subject_page(page=1, size=1).total,
             "tree_head": audit_latest_tree_head(),
             "latest_notices": notice_latest(limit=5),
+            "latest_by_type": [
+                (code, TRADE_TYPE_NAMES[code], notice_latest(limit=5, trade_type=code)) for code in TRADE_TYPES
+            ],
         },
     )
 
@@ -331,6 +338,8 @@ def section_detail(request: HttpRequest, section_code: str) -> HttpResponse:
         raise Http404(section_code)
     context = {
         "section_code": section_code,
+        "project_code": notices[0].project_code if notices else "",
+        "timeline": [(entry, _timeline_label(entry)) for entry in section_timeline(section_code=section_code)],
         "failure": failure,
         "notices": notices,
         "freeze": freeze,
@@ -354,6 +363,44 @@ def section_detail(request: HttpRequest, section_code: str) -> HttpResponse:
         **results,
     }
     return render(request, "disclosure/section.html", context)
+
+
+TIMELINE_LABELS = {
+    "freeze": _("Bids frozen, Merkle root published"),
+    "opening": _("Opening record"),
+    "draw": _("Expert draw committed"),
+    "publicity": _("Candidates published"),
+    "award": _("Award result"),
+    "contract": _("Contract registered"),
+    "failure": _("Tender failed"),
+}
+
+
+def _timeline_label(entry: TimelineEntry) -> str:
+    if entry.notice is not None:
+        return str(KIND_NAMES.get(entry.notice.kind, entry.notice.kind))
+    return str(TIMELINE_LABELS.get(entry.kind, entry.kind))
+
+
+def project_detail(request: HttpRequest, project_code: str) -> HttpResponse:
+    """One project: its notices in order and each of its sections with where its trade stands."""
+    notices = project_notices(project_code=project_code)
+    if not notices:
+        raise Http404(project_code)
+    section_codes: list[str] = []
+    for notice in notices:
+        section_codes.extend(code for code in notice.section_codes if code not in section_codes)
+    context = {
+        "project_code": notices[0].project_code,
+        "project_name": notices[-1].project_name,
+        "first": notices[0],
+        "trade_type_label": TRADE_TYPE_NAMES.get(notices[0].trade_type, notices[0].trade_type),
+        "procedure_label": PROCEDURE_NAMES.get(notices[0].procedure, notices[0].procedure),
+        "status_label": STATUS_NAMES.get(notice_status(notice=notices[0]), ""),
+        "notices": [(n, KIND_NAMES.get(n.kind, n.kind)) for n in notices],
+        "sections": [(code, section_timeline(section_code=code)) for code in section_codes],
+    }
+    return render(request, "disclosure/project.html", context)
 
 
 PROBLEM_LABELS = {

@@ -48,6 +48,12 @@ class Migration(migrations.Migration):
             name="search_terms",
             field=models.TextField(blank=True, default=""),
         ),
+        migrations.AddIndex(
+            model_name="notice",
+            index=models.Index(
+                fields=["trade_type", "-published_at", "-notice_id"], name="disclosure_notice_type_latest"
+            ),
+        ),
         migrations.RunPython(_fill, migrations.RunPython.noop),
         migrations.RunPython(_index, _unindex),
     ]

@@ -49,3 +49,26 @@ def test_the_subject_list_exports_what_it_shows_to_excel(db: Any) -> None:
         assert uscc in body
         assert name in body
         assert roles == "投标人"
+
+
+def test_the_home_page_lists_the_latest_notices_of_each_trade_type(db: Any) -> None:
+    import re
+
+    from zhengwu.contexts.disclosure.models import Notice
+
+    call_command("demo", stdout=StringIO())
+    call_command("exchange", "relay", "--once", stdout=StringIO())
+    body = Client().get("/").content.decode()
+    shown_types = set()
+    for trade_type in ("construction", "procurement", "land", "property"):
+        card = re.search(rf'data-testid="latest-{trade_type}">(.*?)</section>', body, re.S)
+        assert card is not None, trade_type
+        ids = re.findall(r'href="/notices/([0-9a-f-]{36})/"', card[1])
+        expected = Notice.objects.filter(trade_type=trade_type).order_by("-published_at", "-notice_id")[:5]
+        assert ids == [str(n.notice_id) for n in expected]
+        if ids:
+            shown_types.add(trade_type)
+        else:
+            assert "暂无" in card[1]
+    # The demo publishes construction and procurement tenders at least.
+    assert {"construction", "procurement"} <= shown_types
