@@ -13,6 +13,7 @@ import base64
 import dataclasses
 import datetime as dt
 import hashlib
+import io
 import json
 import logging
 import re
@@ -22,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
 
 from tests.bidding import test_opening as opening_scene
@@ -472,6 +475,19 @@ def test_a_bidder_checks_its_inclusion_proof_against_the_published_root(world: W
         page_refused = anonymous.post("/inclusion-proof/", {"proof": garbage}, HTTP_ACCEPT_LANGUAGE="en")
         assert page_refused.status_code == 400
     assert page(anonymous, "/inclusion-proof/").count("<textarea") == 1
+
+    # The same checks on the command line, from a file the bidder saved.
+    saved = tmp_path / "proof.json"
+    saved.write_text(json.dumps(proof), encoding="utf-8")
+    out = io.StringIO()
+    call_command("transparency", "verify", str(saved), stdout=out)
+    assert out.getvalue().strip() == (f"OK: bid 3 of 5 frozen for section {scene.section.code}, root {proof['root']}")
+    saved.write_text(json.dumps(tampered(flip_path)), encoding="utf-8")
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="proof does NOT match") as failed:
+        call_command("transparency", "verify", str(saved), stdout=io.StringIO(), stderr=err)
+    assert failed.value.returncode == 1
+    assert err.getvalue().strip() == "- not_included"
     # A section this platform knows nothing of.
     assert anonymous.get("/sections/P000000000000000001/").status_code == 404
     unknown = anonymous.get("/api/disclosure/sections/P000000000000000001/freeze")

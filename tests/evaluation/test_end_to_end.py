@@ -330,7 +330,9 @@ def test_a_section_from_the_real_draw_to_the_contract_on_the_public_and_supervis
         assert outsider not in _inside(r'data-testid="committee">(.*?)</p>', html)
     assert 'data-testid="draw-record-matches"' in html
     # The whole trade in the order it happened, each step linking to where the page shows it.
-    timeline = re.findall(r'<li data-kind="([a-z.]+)"><time>([0-9: -]+)</time>', _inside(r'data-testid="timeline">(.*?)</ol>', html))
+    timeline = re.findall(
+        r'<li data-kind="([a-z.]+)"><time>([0-9: -]+)</time>', _inside(r'data-testid="timeline">(.*?)</ol>', html)
+    )
     assert [kind for kind, _ in timeline] == [
         "notice.tender", "freeze", "opening", "draw", "publicity", "award", "contract"
     ]  # fmt: skip

@@ -258,4 +258,6 @@ ZHENGWU_EXCHANGE_ROUTES: dict[str, list[str]] = {
     "evaluation.award.decided": ["public", "supervision"],
     "evaluation.contract.registered": ["public", "supervision"],
     "evaluation.written_report.submitted": ["supervision"],
+    # Every platform's signed audit tree heads, published on the public platform.
+    "audit.tree_head.sealed": ["public"],
 }

@@ -56,7 +56,7 @@ def page_take_capped(items: Countable[T], *, page: int, size: int, cap: int) -> 
     """
     offset = (page - 1) * size
     rows = list(items[offset : offset + size + 1])  # type: ignore[call-overload]
-    counted = items[: cap + 1].count()  # type: ignore[index]
+    counted = items[: cap + 1].count()  # type: ignore[attr-defined]
     return Page(
         items=rows[:size],
         total=min(counted, cap),

@@ -6,6 +6,8 @@ per message and in order per subject; the version check below is a second line o
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import logging
 import uuid
@@ -23,6 +25,7 @@ from zhengwu.contexts.disclosure.models import (
     MarketSubject,
     Notice,
     OpeningRecord,
+    PublishedTreeHead,
     SectionFailure,
 )
 from zhengwu.contexts.disclosure.search import notice_search_document
@@ -32,6 +35,8 @@ from zhengwu.contexts.identity.events import MarketSubjectChanged
 from zhengwu.contexts.tendering.events import NoticePublished, SectionFailed
 from zhengwu.kernel.clock import CHINA_TZ, clock_now
 from zhengwu.kernel.crypto import suite_get
+from zhengwu.platform.audit.chain import instant_text, tree_head_payload
+from zhengwu.platform.audit.events import TreeHeadSealed
 from zhengwu.platform.exchange.envelope import Envelope
 from zhengwu.platform.exchange.inbox import sender_key_get
 
@@ -142,9 +147,7 @@ def notice_published(payload: dict[str, Any], envelope: Envelope) -> None:
         agency_name=event.agency_name or "",
         body=event.body,
     )
-    Notice.objects.bulk_create(
-        [Notice(received_at=clock_now(), search_terms=terms, **fields)], ignore_conflicts=True
-    )
+    Notice.objects.bulk_create([Notice(received_at=clock_now(), search_terms=terms, **fields)], ignore_conflicts=True)
 
 
 # The freeze and the opening record ----------------------------------------------------------
@@ -488,3 +491,71 @@ def section_failed(payload: dict[str, Any], envelope: Envelope) -> None:
 
 
 HANDLERS[SectionFailed.event_type] = section_failed
+
+
+# Transparency: every platform's audit tree heads ------------------------------------------------
+
+
+def tree_head_sealed(payload: dict[str, Any], envelope: Envelope) -> None:
+    """Publish a platform's signed audit tree head, once.
+
+    Refused (a dead letter for the operators) unless it comes from the platform it names, is
+    signed with that platform's key, and the signature covers exactly these fields. A second
+    head of the same size with another root is evidence of a rewritten log: the first is kept
+    and the operators warned.
+    """
+    event = TreeHeadSealed.from_payload(payload)
+    what = f"{TreeHeadSealed.event_type} {event.platform}#{event.tree_size}"
+    if event.platform != envelope.source:
+        raise ValueError(f"{what}: sent by {envelope.source!r}, not by the platform it names")
+    key = sender_key_get(envelope.source)
+    if key is None or key.to_b64() != event.public_key:
+        raise ValueError(f"{what}: not signed with the sending platform's key")
+    if isinstance(event.tree_size, bool) or not isinstance(event.tree_size, int) or event.tree_size < 1:
+        raise ValueError(f"{what}: tree size malformed")
+    created_at = _signed_instant(event.created_at, what=what, field="created_at")
+    signed = tree_head_payload(
+        tree_size=event.tree_size,
+        root_hash=event.root_hash,
+        created_at=created_at,
+        suite=event.suite,
+        key_id=event.key_id,
+    )
+    try:
+        signature = base64.b64decode(event.signature, validate=True)
+    except (binascii.Error, TypeError, ValueError):
+        raise ValueError(f"{what}: signature malformed") from None
+    if instant_text(created_at) != event.created_at or not key.verify(signed, signature):
+        raise ValueError(f"{what}: signature does not verify")
+    existing = PublishedTreeHead.objects.filter(platform=event.platform, tree_size=event.tree_size).first()
+    if existing is not None:
+        if existing.root_hash != event.root_hash:
+            logger.error(
+                "disclosure: %s signed two roots for %s entries (%s, now %s; message %s); kept the first",
+                event.platform,
+                event.tree_size,
+                existing.root_hash,
+                event.root_hash,
+                envelope.id,
+            )
+        return
+    PublishedTreeHead.objects.bulk_create(
+        [
+            PublishedTreeHead(
+                platform=event.platform,
+                tree_size=event.tree_size,
+                root_hash=event.root_hash,
+                created_at=created_at,
+                created_text=event.created_at,
+                suite=event.suite,
+                key_id=event.key_id,
+                public_key=event.public_key,
+                signature=event.signature,
+                received_at=clock_now(),
+            )
+        ],
+        ignore_conflicts=True,
+    )
+
+
+HANDLERS[TreeHeadSealed.event_type] = tree_head_sealed

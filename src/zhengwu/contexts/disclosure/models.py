@@ -277,3 +277,30 @@ class SectionFailure(models.Model):
 
     def __str__(self) -> str:
         return f"failure {self.section_code}"
+
+
+class PublishedTreeHead(models.Model):
+    """A platform's signed audit tree head, as that platform sent it (``audit.tree_head.sealed``).
+
+    Kept verbatim with its signature so anyone can re-check it; a second head of the same size
+    with another root is never stored over the first (the first is what the public was shown).
+    """
+
+    platform = models.CharField(max_length=40)
+    tree_size = models.BigIntegerField()
+    root_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    # The exact signed text of ``created_at`` (``audit.chain.instant_text``).
+    created_text = models.CharField(max_length=40)
+    suite = models.CharField(max_length=16)
+    key_id = models.CharField(max_length=32)
+    public_key = models.CharField(max_length=64)
+    signature = models.CharField(max_length=128)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("platform", "-tree_size")
+        constraints = (models.UniqueConstraint(fields=("platform", "tree_size"), name="disclosure_tree_head_unique"),)
+
+    def __str__(self) -> str:
+        return f"{self.platform} tree head of {self.tree_size}"

@@ -24,7 +24,14 @@ from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import clock_now
 from zhengwu.kernel.crypto import CryptoSuite, suite_get
 from zhengwu.kernel.errors import IntegrityViolation, InvalidInput
-from zhengwu.platform.audit.chain import GENESIS_HASH, EntryContent, json_summary_normalize, tree_head_payload
+from zhengwu.platform.audit.chain import (
+    GENESIS_HASH,
+    EntryContent,
+    instant_text,
+    json_summary_normalize,
+    tree_head_payload,
+)
+from zhengwu.platform.audit.events import TreeHeadSealed
 from zhengwu.platform.audit.merkle import MerkleAccumulator
 from zhengwu.platform.audit.models import AuditChainHead, AuditEntry, AuditTreeHead
 from zhengwu.platform.audit.verification import (
@@ -281,4 +288,24 @@ def audit_seal() -> AuditTreeHead | None:
             signature=base64.b64encode(key.sign(payload)).decode("ascii"),
         )
         tree_head.save()
+        _tree_head_announce(tree_head)
     return tree_head
+
+
+def _tree_head_announce(tree_head: AuditTreeHead) -> None:
+    # Imported here: the exchange's services append to this log, so importing them at the top
+    # would be circular. Same transaction as the head: it is published if and only if it exists.
+    from zhengwu.platform.exchange.services import outbox_publish
+
+    outbox_publish(
+        event=TreeHeadSealed(
+            platform=settings.ZHENGWU_PLATFORM,
+            tree_size=tree_head.tree_size,
+            root_hash=tree_head.root_hash,
+            created_at=instant_text(tree_head.created_at),
+            suite=tree_head.suite,
+            key_id=tree_head.key_id,
+            public_key=tree_head.public_key,
+            signature=tree_head.signature,
+        )
+    )

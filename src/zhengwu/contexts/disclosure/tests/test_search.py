@@ -61,7 +61,13 @@ def texts(db: Any) -> None:
     publish(
         notice(1, title="呈贡区第三中学教学楼工程施工招标公告", body="本项目为学校建设工程，资金来自财政。"),
         notice(2, title="盘龙区道路改造工程", body="道路全长3公里。学校门前路段需夜间施工，建设单位另行通知。"),
-        notice(3, title="官渡区医院设备采购", body="采购CT设备一台。", trade_type="procurement", procedure="procurement.open"),
+        notice(
+            3,
+            title="官渡区医院设备采购",
+            body="采购CT设备一台。",
+            trade_type="procurement",
+            procedure="procurement.open",
+        ),
         notice(4, title="安宁市学校建设项目监理", body="监理服务。", project_code="E5301812026000004"),
     )
 

@@ -1,4 +1,7 @@
-"""``zhengwu audit verify|seal|show``: check, seal and read the hash-chained audit log.
+"""``zhengwu audit verify|seal|show|prove``: check, seal and read the hash-chained audit log.
+
+``prove N`` prints the inclusion proof of entry N under a signed tree head, to be checked on
+the public platform (``/transparency/`` or ``zhengwu transparency verify``).
 
 ``verify`` exits 0 with a one-line summary when the log is intact, and exits 1 naming the
 first bad entry (position, action, what is wrong) when anything was edited, deleted, reordered
@@ -7,6 +10,7 @@ or forged.
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Any
 
@@ -14,8 +18,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from zhengwu.kernel.clock import CHINA_TZ
-from zhengwu.kernel.errors import IntegrityViolation
-from zhengwu.platform.audit.selectors import audit_entries_last, audit_entry_count
+from zhengwu.kernel.errors import IntegrityViolation, NotFound
+from zhengwu.platform.audit.selectors import audit_entries_last, audit_entry_count, audit_inclusion_proof
 from zhengwu.platform.audit.services import audit_seal, audit_verify
 
 # Problems listed in full before the command gives up listing them.
@@ -26,12 +30,15 @@ class Command(BaseCommand):
     help = "The hash-chained audit log: verify it, seal it into a signed tree head, show recent entries."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{verify,seal,show}")
+        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{verify,seal,show,prove}")
         verify = sub.add_parser("verify", help="check every entry, link, chain head and signed tree head")
         verify.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
         sub.add_parser("seal", help="sign a tree head over the entries appended since the last one")
         show = sub.add_parser("show", help="print the most recent entries")
         show.add_argument("--last", type=int, default=20, metavar="N", help="how many entries (default 20)")
+        prove = sub.add_parser("prove", help="print the inclusion proof of one entry under a signed tree head (JSON)")
+        prove.add_argument("position", type=int, help="the entry's position in the chain (from 1)")
+        prove.add_argument("--tree-size", type=int, default=None, metavar="N", help="the head's size (default latest)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         subcommand = options["subcommand"]
@@ -39,6 +46,12 @@ class Command(BaseCommand):
             self._verify(stream=options.get("stderr") or sys.stderr, progress=not options["no_progress"])
         elif subcommand == "seal":
             self._seal()
+        elif subcommand == "prove":
+            try:
+                proof = audit_inclusion_proof(position=options["position"], tree_size=options["tree_size"])
+            except NotFound as exc:
+                raise CommandError(f"{exc.code}: {exc.message}", returncode=1) from exc
+            self.stdout.write(json.dumps(proof, ensure_ascii=False, indent=2))
         else:
             self._show(last=options["last"])
 
