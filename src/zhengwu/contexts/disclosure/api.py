@@ -1,11 +1,13 @@
 """Public read API of the public platform: ``GET /api/disclosure/subjects``, ``…/notices``, a
 section's ``…/sections/{code}/freeze``, ``…/sections/{code}/opening-record`` and, after the
-evaluation, ``…/candidates``, ``…/award`` and ``…/contract``; and ``POST …/inclusion-proofs/check``."""
+evaluation, ``…/candidates``, ``…/award`` and ``…/contract``; ``POST …/inclusion-proofs/check``;
+and ``GET …/statistics``."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
@@ -32,7 +34,15 @@ from zhengwu.contexts.disclosure.selectors import (
     notice_page,
     opening_record_get,
 )
+from zhengwu.contexts.disclosure.statistics import (
+    CountGroup,
+    TradeGroup,
+    district_name,
+    statistics_get,
+    statistics_query_parse,
+)
 from zhengwu.kernel.errors import InvalidInput, NotFound
+from zhengwu.kernel.money import money_from_fen
 
 # The UTF-8 of the longest proof text the check accepts.
 MAX_PROOF_BYTES = 4 * MAX_PROOF_CHARS
@@ -291,6 +301,7 @@ def router_build(*, platform: str) -> Router | None:
         )
 
     _results_routes_add(router)
+    _statistics_routes_add(router)
     return router
 
 
@@ -435,3 +446,100 @@ def _results_routes_add(router: Router) -> None:
         if found is None:
             raise NotFound("该标段的合同尚未公开", code="contract_not_published", detail={"section": code[:100]})
         return _contract_out(found)
+
+
+# Statistics --------------------------------------------------------------------------------------
+
+
+class TradeGroupOut(Schema):
+    # A trade type code, a Beijing month (YYYY-MM) or a region code; "" when unknown.
+    key: str
+    count: int
+    # Yuan, exact to the fen (sent as strings): the award prices, the budgets, their difference.
+    value: Decimal
+    budget: Decimal
+    savings: Decimal
+    # Savings as a percentage of the budget, two decimals; None without a budget.
+    savings_rate: Decimal | None
+
+
+class DistrictTradesOut(TradeGroupOut):
+    name: str
+
+
+class CountOut(Schema):
+    key: str
+    count: int
+
+
+class DistrictCountOut(CountOut):
+    name: str
+
+
+class NoticeMonthOut(Schema):
+    month: str
+    by_type: dict[str, int]
+    total: int
+
+
+class StatisticsOut(Schema):
+    year: int
+    trade_type: str | None
+    months: list[str]
+    trades: TradeGroupOut
+    trades_by_type: list[TradeGroupOut]
+    trades_by_month: list[TradeGroupOut]
+    trades_by_district: list[DistrictTradesOut]
+    notices_by_month: list[NoticeMonthOut]
+    subjects_total: int
+    subjects_by_role: list[CountOut]
+    subjects_by_district: list[DistrictCountOut]
+    # Subjects listed now, by the month they were first listed; those listed before that was recorded.
+    subjects_first_listed_by_month: list[CountOut]
+    subjects_first_listed_unknown: int
+
+
+def _trades_out(group: TradeGroup) -> dict[str, Any]:
+    return {
+        "key": group.key,
+        "count": group.count,
+        "value": money_from_fen(group.price_fen),
+        "budget": money_from_fen(group.budget_fen),
+        "savings": money_from_fen(group.savings_fen),
+        "savings_rate": group.savings_rate,
+    }
+
+
+def _counts_out(groups: tuple[CountGroup, ...]) -> list[CountOut]:
+    return [CountOut(key=g.key, count=g.count) for g in groups]
+
+
+def _statistics_routes_add(router: Router) -> None:
+    @router.get("/statistics", response=StatisticsOut, auth=None, summary="Public statistics")
+    def statistics(request: HttpRequest, year: str = "", trade_type: str = "") -> StatisticsOut:
+        """Trades (awarded sections) by trade type, Beijing month and district with their value and
+        budget savings, notices published by month and type, and listed market subjects — for
+        ``year`` (default: this year) and optionally one ``trade_type``. Amounts in yuan, as strings."""
+        found = statistics_get(query=statistics_query_parse(year=year[:40], trade_type=trade_type[:40]))
+        return StatisticsOut(
+            year=found.query.year,
+            trade_type=found.query.trade_type,
+            months=list(found.months),
+            trades=TradeGroupOut(**_trades_out(found.trades_total)),
+            trades_by_type=[TradeGroupOut(**_trades_out(g)) for g in found.trades_by_type],
+            trades_by_month=[TradeGroupOut(**_trades_out(g)) for g in found.trades_by_month],
+            trades_by_district=[
+                DistrictTradesOut(**_trades_out(g), name=district_name(g.key)) for g in found.trades_by_district
+            ],
+            notices_by_month=[
+                NoticeMonthOut(month=m.month, by_type=m.by_type, total=m.total) for m in found.notices_by_month
+            ],
+            subjects_total=found.subjects_total,
+            subjects_by_role=_counts_out(found.subjects_by_role),
+            subjects_by_district=[
+                DistrictCountOut(key=g.key, count=g.count, name=district_name(g.key))
+                for g in found.subjects_by_district
+            ],
+            subjects_first_listed_by_month=_counts_out(found.subjects_by_month),
+            subjects_first_listed_unknown=found.subjects_listed_unknown,
+        )

@@ -64,17 +64,19 @@ def market_subject_changed(payload: dict[str, Any], envelope: Envelope) -> None:
         MarketSubject.objects.filter(uscc=event.uscc).delete()
         return
     roles = sorted({str(r) for r in event.market_roles})
+    changed_at = _changed_at(event, envelope)
+    fields = {
+        "name": event.name,
+        "status": event.status,
+        "market_roles": roles,
+        "roles_index": "|" + "|".join(roles) + "|" if roles else "",
+        "region_code": event.region_code,
+        "version": event.version,
+        "updated_at": changed_at,
+    }
+    # Only the event that lists the subject sets when it was first listed; later changes keep it.
     MarketSubject.objects.update_or_create(
-        uscc=event.uscc,
-        defaults={
-            "name": event.name,
-            "status": event.status,
-            "market_roles": roles,
-            "roles_index": "|" + "|".join(roles) + "|" if roles else "",
-            "region_code": event.region_code,
-            "version": event.version,
-            "updated_at": _changed_at(event, envelope),
-        },
+        uscc=event.uscc, defaults=fields, create_defaults={**fields, "first_seen_at": changed_at}
     )
 
 

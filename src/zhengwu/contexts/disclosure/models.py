@@ -22,6 +22,10 @@ class MarketSubject(models.Model):
     # The organisation's version at the trading platform, as of the last applied event.
     version = models.PositiveIntegerField()
     updated_at = models.DateTimeField("更新时间")
+    # When the subject was first listed here: the instant of the first event that listed it (its
+    # verification at the trading platform, not its arrival). Null for subjects listed before the
+    # field existed — their first listing was never recorded and is not guessed.
+    first_seen_at = models.DateTimeField("首次公示时间", null=True, blank=True)
 
     class Meta:
         ordering = ("name", "uscc")

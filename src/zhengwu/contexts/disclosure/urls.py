@@ -14,4 +14,6 @@ urlpatterns = [
     path("sections/<str:section_code>/expert-draw.json", views.section_expert_draw, name="section_expert_draw"),
     path("inclusion-proof/", views.inclusion_proof, name="inclusion_proof"),
     path("transparency/", views.transparency, name="transparency"),
+    path("statistics/", views.statistics, name="statistics"),
+    path("statistics/<slug:figure>.<slug:fmt>", views.statistics_download, name="statistics_download"),
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from urllib.parse import quote
 
 import xlsxwriter
@@ -26,6 +27,7 @@ def xlsx_response(
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
     worksheet = workbook.add_worksheet(sheet[:31])
     bold = workbook.add_format({"bold": True, "bg_color": "#F1F3F4", "border": 1})
+    money = workbook.add_format({"num_format": "#,##0.00"})
     widths = [len(h) * 2 + 2 for h in headers]
     for col, header in enumerate(headers):
         worksheet.write_string(0, col, header, bold)
@@ -35,6 +37,10 @@ def xlsx_response(
                 worksheet.write_string(r, col, "" if value is None else ("是" if value else "否"))
             elif isinstance(value, int):
                 worksheet.write_number(r, col, value)
+            elif isinstance(value, Decimal):
+                # An amount in yuan: a number Excel can add up, shown with its two decimals.
+                worksheet.write_number(r, col, value, money)
+                widths[col] = max(widths[col], len(f"{value:,.2f}") + 2)
             else:
                 text = str(value)
                 worksheet.write_string(r, col, text)
