@@ -180,7 +180,7 @@ STATUS_NAMES = {
     "closed": _("Bidding closed"),
     "publicity": _("Candidates in publicity"),
     "awarded": _("Awarded"),
-    "failed": _("Failed"),
+    "failed": _("Failed (no award)"),
     "terminated": _("Terminated"),
 }
 NOTICE_FILTERS = ("q", "trade_type", "procedure", "kind", "status", "region", "date_from", "date_to")
