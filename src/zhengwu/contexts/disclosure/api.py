@@ -95,7 +95,7 @@ class NoticeDetailOut(NoticeOut):
 
 class NoticePageOut(Schema):
     items: list[NoticeOut]
-    # Exact up to 10,000; beyond that ``total_capped`` is true and ``total`` is a lower bound.
+    # Exact up to 1,000; beyond that ``total_capped`` is true and ``total`` is a lower bound.
     total: int
     total_capped: bool
     page: int

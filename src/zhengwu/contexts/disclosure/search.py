@@ -27,6 +27,15 @@ MAX_INDEXED_CHARS = 4000
 MAX_WORD_CHARS = 64
 
 
+# Pairs found in most notices (工程, 招标, 公告 …). A query word that also has rarer pairs leaves
+# these out of the index lookup: reading their long posting lists costs more than it narrows,
+# and the text check keeps the result exact. A word made only of them still uses them.
+COMMON_PAIRS = frozenset(
+    "工程 招标 公告 项目 采购 施工 建设 公司 有限 限公 投标 标人 文件 服务 设备 管理 资格 交易 平台 公共 资源 "
+    "要求 单位 时间 截止 开标 中标 结果 预算 财政 资金 本项 目已 已具 具备 条件 范围 内容".split()
+)
+
+
 def _normalize(text: str) -> str:
     # NFKC folds full-width letters and digits (ＡＢ１２) into their ASCII forms, as people type both.
     return unicodedata.normalize("NFKC", text).lower()
@@ -97,7 +106,9 @@ def search_query(words: list[str]) -> str | None:
         for match in _RUN.finditer(word):
             cjk, latin = match.groups()
             if cjk is not None and len(cjk) >= 2:
-                clauses.extend(_lexeme(cjk[i : i + 2]) for i in range(len(cjk) - 1))
+                pairs = [cjk[i : i + 2] for i in range(len(cjk) - 1)]
+                rare = [pair for pair in pairs if pair not in COMMON_PAIRS]
+                clauses.extend(_lexeme(pair) for pair in (rare or pairs))
             elif latin is not None and len(latin) <= MAX_WORD_CHARS:
                 clauses.append(_lexeme(latin) + ":*")
     if not clauses:

@@ -93,7 +93,7 @@ PROCEDURES = NOTICE_PROCEDURES
 NOTICE_STATUSES: tuple[str, ...] = ("open", "closed", "publicity", "awarded", "failed", "terminated")
 # Counting every match of a query over a million notices costs as much as reading them; past
 # this many the list says "more than" and the pages still go on.
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 _REGION_RE = re.compile(r"^[0-9]{6}$")
 # An amendment of an amendment of …: a chain this long is a loop or an error, not a tender.
 MAX_CHAIN = 50
