@@ -204,6 +204,18 @@ def test_every_notice_reaches_both_platforms_and_section_changes_only_supervisio
     assert status == 200
     assert "Second line &lt;script&gt;x&lt;/script&gt;" in body
     assert "<script>" not in body
+    # And the search finds them on the receiving deployable: Chinese through the pair index,
+    # words in titles, every word required.
+    for q, expected in (
+        ("滇池项目", {n.notice_id for n in NOTICES}),
+        ("amendment", {n.notice_id for n in NOTICES if n.kind == "amendment"}),
+        ("滇池项目 terminated", {n.notice_id for n in NOTICES if n.kind == "termination"}),
+        ("洱海", set()),
+    ):
+        status, body = http_get(net.urls["public"] + "/api/disclosure/notices?size=100&q=" + urllib.parse.quote(q))
+        assert status == 200, body
+        assert {item["notice_id"] for item in json.loads(body)["items"]} == expected, q
+    assert len({n.notice_id for n in NOTICES if n.kind == "amendment"}) == 6
 
     # Section changes never went to the public platform.
     assert net.db("public", "SELECT event_type, count(*) FROM exchange_inboxmessage GROUP BY 1") == [

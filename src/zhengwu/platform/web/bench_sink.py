@@ -1,4 +1,5 @@
-"""A sink for the deadline-surge benchmark (``bench/deadline_surge.py``): it reads a raw body and drops it.
+"""A sink for the deadline-surge benchmark (``bench/deadline_surge.py``): it reads a raw body and drops it;
+and a trivial JSON endpoint, the baseline of the public-feed benchmark (``bench/public_feed.py``).
 
 Mounted at ``<platform prefix>api/bench/sink`` only when the environment says
 ``ZHENGWU_BENCH_SINK=1`` (see ``deploy.routes``); never in a real deployment. It sits behind
@@ -26,6 +27,10 @@ class SinkOut(Schema):
     received: int
 
 
+class PingOut(Schema):
+    ok: bool
+
+
 def router_build() -> Router:
     """A new router with the sink (a router can be mounted on one API only, so one per platform)."""
     router = Router(tags=["bench"], auth=django_auth)
@@ -41,5 +46,10 @@ def router_build() -> Router:
             raise InvalidInput("分块过大", code="chunk_too_large", detail={"max": BODY_MAX})
         data = request.read(length) if length else b""
         return SinkOut(received=len(data))
+
+    @router.get("/ping", response=PingOut, auth=None, summary="A trivial JSON answer")
+    def ping(request: HttpRequest) -> PingOut:
+        """The baseline of ``bench/public_feed.py``: the whole stack, no database, a tiny JSON body."""
+        return PingOut(ok=True)
 
     return router

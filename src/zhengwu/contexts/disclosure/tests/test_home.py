@@ -72,3 +72,21 @@ def test_the_home_page_lists_the_latest_notices_of_each_trade_type(db: Any) -> N
             assert "暂无" in card[1]
     # The demo publishes construction and procurement tenders at least.
     assert {"construction", "procurement"} <= shown_types
+
+
+def test_every_notice_the_trading_platform_published_in_the_demo_is_found_by_its_title(db: Any) -> None:
+    import urllib.parse
+
+    from zhengwu.contexts.tendering.selectors import notices_published
+
+    call_command("demo", stdout=StringIO())
+    call_command("exchange", "relay", "--once", stdout=StringIO())
+    published = list(notices_published())
+    assert len(published) >= 3
+    client = Client()
+    for notice in published:
+        response = client.get("/api/disclosure/notices?size=100&q=" + urllib.parse.quote(notice.title))
+        assert response.status_code == 200
+        assert str(notice.uuid) in {item["notice_id"] for item in response.json()["items"]}, notice.title
+        page = client.get("/notices/?q=" + urllib.parse.quote(notice.title)).content.decode()
+        assert f'data-notice="{notice.uuid}"' in page
