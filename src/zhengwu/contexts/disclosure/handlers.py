@@ -25,6 +25,7 @@ from zhengwu.contexts.disclosure.models import (
     OpeningRecord,
     SectionFailure,
 )
+from zhengwu.contexts.disclosure.ocds_store import OCDS_EVENT_TYPES, handler_with_releases
 from zhengwu.contexts.evaluation.events import AwardDecided, CandidatesPublished, ContractRegistered, event_received
 from zhengwu.contexts.experts.events import DrawCommitted
 from zhengwu.contexts.identity.events import MarketSubjectChanged
@@ -477,3 +478,10 @@ def section_failed(payload: dict[str, Any], envelope: Envelope) -> None:
 
 
 HANDLERS[SectionFailed.event_type] = section_failed
+
+
+# Open data (OCDS): each event about a contracting process also becomes a release, written in the
+# same transaction right after the read model's update (``ocds_store``). Kept last, so that it wraps
+# every handler above whichever block registered it.
+for _event_type in OCDS_EVENT_TYPES:
+    HANDLERS[_event_type] = handler_with_releases(HANDLERS[_event_type], event_type=_event_type)
