@@ -1,5 +1,5 @@
 # The two commands of the README. Everything they need is installed by scripts/bootstrap.sh.
-.PHONY: run test setup lint lock messages
+.PHONY: run test setup lint lock messages qa-ocds
 
 PY := .venv/bin/python
 
@@ -25,3 +25,10 @@ lock:
 
 messages:
 	cd src/zhengwu && ../../.venv/bin/django-admin makemessages -l zh_Hans --no-obsolete --add-location file
+
+# Open data QA: load the demo into the embedded database, then check the published OCDS release and
+# record packages with libcoveocds (AGPL, QA only) fully offline; prints the counts, fails on errors.
+qa-ocds:
+	@bash scripts/bootstrap.sh test
+	@.venv/bin/zhengwu setup
+	@PYTHONPATH=src .venv/bin/python scripts/ocds_qa.py

@@ -134,9 +134,7 @@ def notice_rows(*, start: int, count: int, seed: int = 7) -> Iterator[tuple[obje
         )
 
 
-def notices_copy(
-    connection: object, *, start: int, count: int, progress: Callable[[int], None] | None = None
-) -> None:
+def notices_copy(connection: object, *, start: int, count: int, progress: Callable[[int], None] | None = None) -> None:
     """COPY ``count`` generated notices into ``disclosure_notice`` through a psycopg connection."""
     sql = f"COPY disclosure_notice ({', '.join(COLUMNS)}) FROM STDIN"
     with connection.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[attr-defined]

@@ -58,7 +58,9 @@ def wrk_path() -> str:
     if found:
         return found
     print("installing wrk (apt-get install wrk)…", file=sys.stderr)
-    subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    subprocess.run(
+        ["apt-get", "install", "-y", "-q", "wrk"], check=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    )
     return shutil.which("wrk") or "wrk"
 
 
@@ -123,11 +125,11 @@ def prepare(args: argparse.Namespace, env: dict[str, str]) -> None:
     import django
 
     django.setup()
+    from _public_feed_data import processes_publish
     from django.core.management import call_command
     from django.db import connection
 
     from _public_data import notices_copy
-    from _public_feed_data import processes_publish
 
     call_command("migrate", verbosity=0, interactive=False)
     connection.ensure_connection()
@@ -167,7 +169,8 @@ def main() -> None:
     try:
         began = time.perf_counter()
         subprocess.run([sys.executable, __file__, "--prepare-only", json.dumps(vars(args))], env=env, check=True)
-        print(f"prepared {args.notices:,} notices and {args.processes:,} tenders' releases in {time.perf_counter() - began:.1f} s")
+        took = time.perf_counter() - began
+        print(f"prepared {args.notices:,} notices and {args.processes:,} tenders' releases in {took:.1f} s")
         with server_running(env, workers=args.workers, log=Path(var_dir) / "server.log") as base:
             feed = json.loads(fetch(base + "/api/ocds/releases"))
             deep = feed
@@ -175,7 +178,8 @@ def main() -> None:
                 deep = json.loads(fetch(deep["links"]["next"]))
             notices = fetch(base + "/notices/")
             assert notices.count(b"<tr data-notice=") == 20
-            assert len(feed["releases"]) > 0 and "next" in feed["links"]
+            assert len(feed["releases"]) > 0
+            assert "next" in feed["links"]
             urls = {
                 "ping (baseline)": base + "/api/bench/ping",
                 "notice list page": base + "/notices/",
@@ -183,12 +187,18 @@ def main() -> None:
                 "OCDS releases, first page": base + "/api/ocds/releases",
                 "OCDS releases, page 6": deep["links"]["next"],
             }
-            rates = {label: load(url, wrk=wrk, connections=args.connections, seconds=args.seconds) for label, url in urls.items()}
+            rates = {
+                label: load(url, wrk=wrk, connections=args.connections, seconds=args.seconds)
+                for label, url in urls.items()
+            }
         baseline = rates["ping (baseline)"]
         print(f"\n{'URL':<30} {'requests/s':>11}   ratio to ping")
         for label, rate in rates.items():
             print(f"{label:<30} {rate:>11.1f}   {rate / baseline:6.3f}")
-        print(f"\n{args.workers} gunicorn workers × 4 threads, {args.connections} connections, {args.seconds} s per URL, wrk")
+        print(
+            f"\n{args.workers} gunicorn workers × 4 threads, {args.connections} connections,"
+            f" {args.seconds} s per URL, wrk"
+        )
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -83,6 +83,7 @@ def run(args: argparse.Namespace) -> None:
     from django.test import Client
 
     from _public_data import MARKER_COUNT, notices_copy
+
     # The search index exactly as the migration creates it (a module name starting with a digit).
     index = importlib.import_module("zhengwu.contexts.disclosure.migrations.0008_notice_search")
 
@@ -133,11 +134,14 @@ def run(args: argparse.Namespace) -> None:
         if held:
             worst = max(worst, ratio)
         note = "" if held else "  (information: grows with the matches)"
-        print(f"{label:<38} {t_small * 1000:>8.2f}ms {t_large * 1000:>10.2f}ms   {ratio:5.2f}   {n_small}/{n_large}{note}")
+        print(
+            f"{label:<38} {t_small * 1000:>8.2f}ms {t_large * 1000:>10.2f}ms   {ratio:5.2f}   {n_small}/{n_large}{note}"
+        )
     one_project = large["search one project (page)"][1]
     assert one_project == min(MARKER_COUNT, 20), one_project
     verdict = "meets" if worst <= GOAL else "MISSES"
     print(f"\nworst ratio of the held requests: {worst:.2f} ({verdict} the goal ≤ {GOAL})")
+
 
 if __name__ == "__main__":
     main()

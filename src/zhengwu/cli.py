@@ -31,6 +31,7 @@ Commands:
   totp USERNAME                 print a demo account's current one-time code
   bid keygen|seal|verify|submit  the bid tool on the bidder's machine (submit uploads via the API)
   experts verify-draw RECORD.json [--commitment HEX]  re-run an expert draw from its published record
+  ocds bulk|validate            open data (OCDS): write the monthly bulk files; validate everything offline
   (any Django management command, e.g. migrate, createsuperuser, shell)
 
 Platforms: public, trading, supervision, appraisal, center, standalone (default).

@@ -22,6 +22,12 @@ Environment variables (all optional on the embedded default):
 - ``ZHENGWU_TRUSTED_PROXIES`` comma-separated proxy IPs whose X-Forwarded-For is believed
 - ``ZHENGWU_AUDIT_PAST_KEYS`` base64 public keys (comma separated) of retired signing keys whose
   audit tree heads stay valid after a key rotation
+- ``ZHENGWU_PUBLIC_URL``    the public platform's address as people reach it (links in the open data)
+- ``ZHENGWU_OCDS_PREFIX``   the OCDS ocid prefix (default ``ocds-213czf``, OCP's documentation prefix:
+  register the platform's own with the Open Contracting Partnership before go-live)
+- ``ZHENGWU_OCDS_PUBLISHER`` the publisher named in the open data's packages
+- ``ZHENGWU_OCDS_LICENSE``  the open data's licence URL (default CC BY 4.0)
+- ``ZHENGWU_OCDS_POLICY_URL`` the publication policy's URL (default: the open-data page)
 """
 
 from __future__ import annotations
@@ -221,6 +227,13 @@ ZHENGWU_AUDIT_PAST_KEYS = os.environ.get("ZHENGWU_AUDIT_PAST_KEYS", "")
 # The trading platform operator's USCC: part of every section's 40-character unified deal code
 # (统一交易标识码). Sections get no deal code until it is set.
 ZHENGWU_OPERATOR_USCC = os.environ.get("ZHENGWU_OPERATOR_USCC", "")
+# Open data (OCDS). The ocid prefix is issued by the Open Contracting Partnership only; the default
+# is OCP's documentation prefix and must be replaced by the registered one before go-live.
+ZHENGWU_PUBLIC_URL = os.environ.get("ZHENGWU_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+ZHENGWU_OCDS_PREFIX = os.environ.get("ZHENGWU_OCDS_PREFIX", "ocds-213czf")
+ZHENGWU_OCDS_PUBLISHER = os.environ.get("ZHENGWU_OCDS_PUBLISHER", "昆明市公共资源交易中心")
+ZHENGWU_OCDS_LICENSE = os.environ.get("ZHENGWU_OCDS_LICENSE", "https://creativecommons.org/licenses/by/4.0/")
+ZHENGWU_OCDS_POLICY_URL = os.environ.get("ZHENGWU_OCDS_POLICY_URL", "")
 # Reverse proxies whose X-Forwarded-For is believed (login throttling counts per client IP).
 ZHENGWU_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("ZHENGWU_TRUSTED_PROXIES", "").split(",") if p.strip()]
 

@@ -28,6 +28,7 @@ from zhengwu.contexts.disclosure.models import (
     PublishedTreeHead,
     SectionFailure,
 )
+from zhengwu.contexts.disclosure.ocds_store import OCDS_EVENT_TYPES, handler_with_releases
 from zhengwu.contexts.disclosure.search import notice_search_document
 from zhengwu.contexts.evaluation.events import AwardDecided, CandidatesPublished, ContractRegistered, event_received
 from zhengwu.contexts.experts.events import DrawCommitted
@@ -561,3 +562,10 @@ def tree_head_sealed(payload: dict[str, Any], envelope: Envelope) -> None:
 
 
 HANDLERS[TreeHeadSealed.event_type] = tree_head_sealed
+
+
+# Open data (OCDS): each event about a contracting process also becomes a release, written in the
+# same transaction right after the read model's update (``ocds_store``). Kept last, so that it wraps
+# every handler above whichever block registered it.
+for _event_type in OCDS_EVENT_TYPES:
+    HANDLERS[_event_type] = handler_with_releases(HANDLERS[_event_type], event_type=_event_type)

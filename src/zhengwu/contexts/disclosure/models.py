@@ -308,3 +308,59 @@ class PublishedTreeHead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform} tree head of {self.tree_size}"
+
+
+# Open data (OCDS 1.1.5) ---------------------------------------------------------------------
+#
+# Built from the same events as the read models above, in the same transactions (``ocds_store``).
+
+
+class OcdsRelease(models.Model):
+    """One OCDS release: what one event said about one contracting process (section). Never changed.
+
+    ``seq`` orders the releases for the API's cursor: assigned under a lock held to the commit, it
+    grows in commit order, so a client that pages past a number never misses a release committed
+    later. A release that fails the profile's schema is kept with its ``errors`` and ``valid`` off,
+    and is not published (not in the API, the records or the bulk files).
+    """
+
+    seq = models.PositiveBigIntegerField("序号", unique=True)
+    ocid = models.CharField("开放合同标识", max_length=200, db_index=True)
+    release_id = models.CharField("发布标识", max_length=200)
+    date = models.DateTimeField("发布日期", db_index=True)
+    tags = models.JSONField("标签", default=list)
+    data = models.JSONField("发布内容")
+    valid = models.BooleanField("通过校验", default=True)
+    errors = models.JSONField("校验错误", default=list)
+    event_type = models.CharField("来源事件", max_length=100)
+    message_id = models.CharField("来源消息", max_length=100, blank=True)
+    published_at = models.DateTimeField("入库时间")
+
+    class Meta:
+        ordering = ("seq",)
+        constraints = (models.UniqueConstraint(fields=("ocid", "release_id"), name="disclosure_ocds_release_once"),)
+
+    def __str__(self) -> str:
+        return f"{self.ocid}/{self.release_id}"
+
+
+class OcdsRecord(models.Model):
+    """A contracting process's record: its published releases compiled into the current state.
+
+    Recomputed in the transaction that adds a valid release. The versioned release (every field's
+    history) is computed on request: a few milliseconds for a section's handful of releases.
+    """
+
+    ocid = models.CharField("开放合同标识", max_length=200, unique=True)
+    compiled = models.JSONField("汇编发布")
+    release_count = models.PositiveIntegerField("发布数")
+    last_date = models.DateTimeField("最近发布日期")
+    valid = models.BooleanField("通过校验", default=True)
+    errors = models.JSONField("校验错误", default=list)
+    updated_at = models.DateTimeField("更新时间")
+
+    class Meta:
+        ordering = ("id",)
+
+    def __str__(self) -> str:
+        return self.ocid

@@ -31,8 +31,46 @@ MAX_WORD_CHARS = 64
 # these out of the index lookup: reading their long posting lists costs more than it narrows,
 # and the text check keeps the result exact. A word made only of them still uses them.
 COMMON_PAIRS = frozenset(
-    "工程 招标 公告 项目 采购 施工 建设 公司 有限 限公 投标 标人 文件 服务 设备 管理 资格 交易 平台 公共 资源 "
-    "要求 单位 时间 截止 开标 中标 结果 预算 财政 资金 本项 目已 已具 具备 条件 范围 内容".split()
+    {
+        "工程",
+        "招标",
+        "公告",
+        "项目",
+        "采购",
+        "施工",
+        "建设",
+        "公司",
+        "有限",
+        "限公",
+        "投标",
+        "标人",
+        "文件",
+        "服务",
+        "设备",
+        "管理",
+        "资格",
+        "交易",
+        "平台",
+        "公共",
+        "资源",
+        "要求",
+        "单位",
+        "时间",
+        "截止",
+        "开标",
+        "中标",
+        "结果",
+        "预算",
+        "财政",
+        "资金",
+        "本项",
+        "目已",
+        "已具",
+        "具备",
+        "条件",
+        "范围",
+        "内容",
+    }
 )
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zhengwu.contexts.disclosure import views
+from zhengwu.contexts.disclosure import ocds_views, views
 
 app_name = "disclosure"
 
@@ -16,4 +16,12 @@ urlpatterns = [
     path("transparency/", views.transparency, name="transparency"),
     path("statistics/", views.statistics, name="statistics"),
     path("statistics/<slug:figure>.<slug:fmt>", views.statistics_download, name="statistics_download"),
+    # Open data (OCDS 1.1.5): stable URLs, the package at the top level.
+    path("open-data/", ocds_views.open_data, name="open_data"),
+    path("api/ocds/releases", ocds_views.releases, name="ocds_releases"),
+    path("api/ocds/releases/<str:ocid>/<path:release_id>", ocds_views.release_detail, name="ocds_release"),
+    path("api/ocds/records", ocds_views.records, name="ocds_records"),
+    path("api/ocds/records/<str:ocid>", ocds_views.record_detail, name="ocds_record"),
+    path("api/ocds/bulk/", ocds_views.bulk, name="ocds_bulk"),
+    path("api/ocds/bulk/<str:month>.jsonl.gz", ocds_views.bulk_file, name="ocds_bulk_file"),
 ]

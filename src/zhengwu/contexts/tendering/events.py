@@ -48,6 +48,10 @@ class NoticePublished(ExchangeEvent):
     # [{"section", "envelope", "public_key" (base64 X25519), "fingerprint" (SHA-256 hex),
     #   "bidder_key_required" ("yes" | "no")}]. Absent from older messages.
     opening_keys: list[dict[str, str]] = dataclasses.field(default_factory=list)
+    # The tenderer's and the agency's 统一社会信用代码 (identifiers in the open data); "" in older
+    # messages, and the agency's is "" when the tenderer tenders itself.
+    tenderer_uscc: str = ""
+    agency_uscc: str = ""
 
     @property
     def aggregate_id(self) -> str:

@@ -192,6 +192,8 @@ def notice_event(
         references_notice_id=str(notice.references.uuid) if notice.references_id and notice.references else None,
         attachments=attachments,
         opening_keys=list(opening_keys or []),
+        tenderer_uscc=project.owner_uscc,
+        agency_uscc=project.agency_uscc or "",
     )
 
 

@@ -254,7 +254,11 @@ def test_publication_publishes_the_notice_and_each_status_change_with_exact_payl
                 "size": 9,
             }
         ],
+        # The identifiers of the tenderer and its agency (the open data's organisation ids).
+        "tenderer_uscc": project.owner_uscc,
+        "agency_uscc": project.agency_uscc,
     }
+    assert len(project.owner_uscc) == len(project.agency_uscc) == 18
     common = {
         "project_code": project.code,
         "section_code": section.code,
