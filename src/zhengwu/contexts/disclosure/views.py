@@ -219,10 +219,10 @@ def notices(request: HttpRequest) -> HttpResponse:
             "date_from": _date_param(params["date_from"], field="date_from"),
             "date_to": _date_param(params["date_to"], field="date_to"),
         }
-        page = notice_page(**filters, page=page_number, size=PAGE_SIZE)
+        page = notice_page(**filters, page=page_number, size=PAGE_SIZE, brief=True)
     except InvalidInput as exc:
         error = exc.message
-        page = notice_page(page=1, size=PAGE_SIZE)
+        page = notice_page(page=1, size=PAGE_SIZE, brief=True)
         status = 400
     else:
         status = 200
@@ -278,12 +278,14 @@ def notices(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         **params,
-        "trade_types": [(code, TRADE_TYPE_NAMES[code]) for code in TRADE_TYPES],
-        "kinds": [(code, KIND_NAMES[code]) for code in NOTICE_KINDS],
-        "procedures": [(code, PROCEDURE_NAMES.get(code, code)) for code in PROCEDURES],
-        "statuses": [(code, STATUS_NAMES[code]) for code in NOTICE_STATUSES],
+        "trade_types": [(code, str(TRADE_TYPE_NAMES[code])) for code in TRADE_TYPES],
+        "kinds": [(code, str(KIND_NAMES[code])) for code in NOTICE_KINDS],
+        # Labels translated once here, not once per use in the template.
+        "procedures": [(code, str(PROCEDURE_NAMES.get(code, code))) for code in PROCEDURES],
+        "statuses": [(code, str(STATUS_NAMES[code])) for code in NOTICE_STATUSES],
         "rows": [
-            (n, KIND_NAMES.get(n.kind, n.kind), TRADE_TYPE_NAMES.get(n.trade_type, n.trade_type)) for n in page.items
+            (n, str(KIND_NAMES.get(n.kind, n.kind)), str(TRADE_TYPE_NAMES.get(n.trade_type, n.trade_type)))
+            for n in page.items
         ],
         "error": error,
         "previous_url": query(page=page.page - 1) if page.has_previous else "",
