@@ -126,3 +126,49 @@ def test_regulator_logs_in_on_supervision_with_a_second_factor(site, browser, tm
     assert page.get_by_test_id("subject-register").locator("tbody tr").count() == 8
     assert page.get_by_test_id("count-pending").inner_text() == "1"
     page.screenshot(path=str(tmp_path / "supervision.png"))
+
+
+def _no_sideways_scroll(page) -> None:  # type: ignore[no-untyped-def]
+    # Wide tables scroll inside their own box on a phone; the page itself never does.
+    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1] + 1, width
+
+
+def test_the_public_site_on_a_phone_search_timeline_statistics(site, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    base, _ = site
+    context = browser.new_context(  # type: ignore[attr-defined]
+        locale="zh-CN", viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(base + "/notices/")
+    _no_sideways_scroll(page)
+    page.get_by_label("搜索标题和正文").fill("市政道路")
+    page.get_by_role("button", name="查询").click()
+    page.wait_for_url("**/notices/?q=*")
+    titles = page.locator('table[data-testid="notices"] tbody tr td:nth-child(2)').all_inner_texts()
+    assert titles, "the search found nothing"
+    assert all("市政道路" in t for t in titles), titles
+    _no_sideways_scroll(page)
+    page.screenshot(path=str(tmp_path / "phone-search.png"), full_page=True)
+
+    # The concluded demo tender: from its notice to the project, then the section's whole timeline.
+    page.goto(base + "/notices/?status=awarded")
+    page.locator('table[data-testid="notices"] tbody tr a').first.click()
+    page.get_by_test_id("notice-project").click()
+    page.locator('[data-testid="project-sections"] a').first.click()
+    kinds = page.locator('[data-testid="timeline"] li').evaluate_all("items => items.map(i => i.dataset.kind)")
+    assert kinds[0] == "notice.tender"
+    assert kinds[-1] == "contract"
+    assert {"freeze", "opening", "publicity", "award"} <= set(kinds)
+    _no_sideways_scroll(page)
+    page.screenshot(path=str(tmp_path / "phone-section.png"), full_page=True)
+
+    page.goto(base + "/statistics/?year=2026")
+    assert page.locator("svg").count() >= 5
+    _no_sideways_scroll(page)
+    page.screenshot(path=str(tmp_path / "phone-statistics.png"), full_page=True)
+    page.goto(base + "/transparency/")
+    assert page.get_by_test_id("freeze-roots").locator("tbody tr").count() >= 1
+    _no_sideways_scroll(page)
+    context.close()
