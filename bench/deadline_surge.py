@@ -31,9 +31,6 @@ import argparse
 import math
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -51,12 +48,11 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _server import server_running as bench_server
 from _surge_setup import PG_ADMIN_DSN, Surge, SurgeBidder, database_drop, progress_line, surge_prepare
 from zhengwu.contexts.bidding.tool import SUBMIT_CHUNK_SIZE, ApiClient, ToolError, receipt_check
 
 GOAL = 0.7
-SINK_ENV = "ZHENGWU_BENCH_SINK"
-SERVE = [sys.executable, "-m", "zhengwu.cli", "--platform", "trading", "serve"]
 
 
 @dataclass
@@ -99,44 +95,11 @@ class Phase:
 # --- the server ----------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def server_running(surge: Surge, *, workers: int, log: Path) -> Iterator[tuple[str, int]]:
     """``zhengwu --platform trading serve`` with the sink mounted; yields its base URL and pid."""
-    port = _free_port()
-    with log.open("wb") as handle:
-        proc = subprocess.Popen(
-            [*SERVE, "--port", str(port), "--workers", str(workers), "--no-worker"],
-            env={**surge.env, SINK_ENV: "1"},
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=2) as response:  # noqa: S310 - local
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError(f"the server did not start; see {log}")
-            time.sleep(0.2)
-        yield base, proc.pid
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with bench_server(platform="trading", env=surge.env, workers=workers, log=log) as running:
+        yield running
 
 
 def _process_cpu() -> tuple[dict[int, float], dict[int, list[int]]]:

@@ -27,29 +27,19 @@ import os
 import re
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-SERVE = [sys.executable, "-m", "zhengwu.cli", "--platform", "public", "serve"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from _server import server_running
 
 
 def wrk_path() -> str:
@@ -62,39 +52,6 @@ def wrk_path() -> str:
         ["apt-get", "install", "-y", "-q", "wrk"], check=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     )
     return shutil.which("wrk") or "wrk"
-
-
-@contextmanager
-def server_running(env: dict[str, str], *, workers: int, log: Path) -> Iterator[str]:
-    port = _free_port()
-    with log.open("wb") as handle:
-        proc = subprocess.Popen(
-            [*SERVE, "--port", str(port), "--workers", str(workers), "--no-worker"],
-            env={**env, "ZHENGWU_BENCH_SINK": "1"},
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=2) as response:  # noqa: S310 - local
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError(f"the server did not start; see {log}")
-            time.sleep(0.2)
-        yield base
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def load(url: str, *, wrk: str, connections: int, seconds: int) -> float:
@@ -174,7 +131,10 @@ def main() -> None:
         subprocess.run([sys.executable, __file__, "--prepare-only", json.dumps(vars(args))], env=standalone, check=True)
         took = time.perf_counter() - began
         print(f"prepared {args.notices:,} notices and {args.processes:,} tenders' releases in {took:.1f} s")
-        with server_running(env, workers=args.workers, log=Path(var_dir) / "server.log") as base:
+        with server_running(platform="public", env=env, workers=args.workers, log=Path(var_dir) / "server.log") as (
+            base,
+            _pid,
+        ):
             feed = json.loads(fetch(base + "/api/ocds/releases"))
             deep_url, deep = base + "/api/ocds/releases", feed
             for _ in range(5):  # as deep as page 6, or the last page
