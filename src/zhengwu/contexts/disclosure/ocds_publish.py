@@ -99,6 +99,20 @@ def release_package(
     return package
 
 
+def release_package_text(
+    rows: Sequence[OcdsRelease], texts: Sequence[str], *, uri: str, absolute: Absolute, next_url: str | None = None
+) -> str:
+    """``release_package`` as JSON text, with each release's stored JSON text (``texts``, in the
+    order of ``rows``) spliced in as it is: a page of a hundred releases is not parsed and
+    serialised again on every request."""
+    package = release_package([], uri=uri, absolute=absolute, next_url=next_url)
+    package["publishedDate"] = published_date(rows)
+    releases = package.pop("releases")
+    assert releases == []
+    head = json.dumps(package, ensure_ascii=False)
+    return head[:-1] + ', "releases": [' + ", ".join(texts) + "]}"
+
+
 def record_package(
     records: Sequence[OcdsRecord],
     *,
