@@ -22,6 +22,23 @@ Environment variables (all optional on the embedded default):
 - ``ZHENGWU_TRUSTED_PROXIES`` comma-separated proxy IPs whose X-Forwarded-For is believed
 - ``ZHENGWU_AUDIT_PAST_KEYS`` base64 public keys (comma separated) of retired signing keys whose
   audit tree heads stay valid after a key rotation
+- ``ZHENGWU_PUBLIC_URL``    base URL of the public website (links in pushed records), e.g. https://ggzy.example.cn
+
+The upward push (public platform → the provincial/national platform; 《公共资源交易平台系统数据规范》):
+
+- ``ZHENGWU_UPWARD_URL``    the higher-level platform's upload endpoint (full URL); unset = not
+  configured: records wait, pending, until it is set (then ``zhengwu upward push``)
+- ``ZHENGWU_UPWARD_SYSTEM_NO`` the 4-digit system number the higher level assigned (DATA_KEY prefix; 0001)
+- ``ZHENGWU_UPWARD_PLATFORM_CODE`` PLATFORM_CODE, the trading system operator's 18-character USCC
+  (default ``ZHENGWU_OPERATOR_USCC``)
+- ``ZHENGWU_UPWARD_PUB_SERVICE_PLAT_CODE`` PUB_SERVICE_PLAT_CODE, the public service platform
+  operator's 18-character USCC (default ``ZHENGWU_OPERATOR_USCC``); also names this platform to the higher level
+- ``ZHENGWU_UPWARD_TRADE_PLAT`` / ``ZHENGWU_UPWARD_PUB_SERVICE_PLAT`` the 11-character 交易平台 /
+  公共服务平台 标识码 (工程建设 datasets)
+- ``ZHENGWU_UPWARD_TRADE_SYSTEM_NO`` TRADE_SYSTEM_NO, the 12-character 交易系统编号
+- ``ZHENGWU_UPWARD_MEDIA``  NOTICE_MEDIA: the name of the medium notices appear in
+- ``ZHENGWU_UPWARD_SOURCES`` receiving side: ``code=public_key_b64,...``, the lower-level platforms
+  (by their PUB_SERVICE_PLAT_CODE) allowed to push here and their Ed25519 public keys
 """
 
 from __future__ import annotations
@@ -221,6 +238,19 @@ ZHENGWU_AUDIT_PAST_KEYS = os.environ.get("ZHENGWU_AUDIT_PAST_KEYS", "")
 # The trading platform operator's USCC: part of every section's 40-character unified deal code
 # (统一交易标识码). Sections get no deal code until it is set.
 ZHENGWU_OPERATOR_USCC = os.environ.get("ZHENGWU_OPERATOR_USCC", "")
+ZHENGWU_PUBLIC_URL = os.environ.get("ZHENGWU_PUBLIC_URL", "").rstrip("/")
+# The upward push: see the module's docstring. Platform codes default to the operator's USCC.
+ZHENGWU_UPWARD_URL = os.environ.get("ZHENGWU_UPWARD_URL", "").strip()
+ZHENGWU_UPWARD_SYSTEM_NO = os.environ.get("ZHENGWU_UPWARD_SYSTEM_NO", "0001").strip()
+ZHENGWU_UPWARD_PLATFORM_CODE = os.environ.get("ZHENGWU_UPWARD_PLATFORM_CODE", ZHENGWU_OPERATOR_USCC).strip()
+ZHENGWU_UPWARD_PUB_SERVICE_PLAT_CODE = os.environ.get(
+    "ZHENGWU_UPWARD_PUB_SERVICE_PLAT_CODE", ZHENGWU_OPERATOR_USCC
+).strip()
+ZHENGWU_UPWARD_TRADE_PLAT = os.environ.get("ZHENGWU_UPWARD_TRADE_PLAT", "").strip()
+ZHENGWU_UPWARD_PUB_SERVICE_PLAT = os.environ.get("ZHENGWU_UPWARD_PUB_SERVICE_PLAT", "").strip()
+ZHENGWU_UPWARD_TRADE_SYSTEM_NO = os.environ.get("ZHENGWU_UPWARD_TRADE_SYSTEM_NO", "").strip()
+ZHENGWU_UPWARD_MEDIA = os.environ.get("ZHENGWU_UPWARD_MEDIA", "公共资源交易服务平台").strip()
+ZHENGWU_UPWARD_SOURCES = os.environ.get("ZHENGWU_UPWARD_SOURCES", "")
 # Reverse proxies whose X-Forwarded-For is believed (login throttling counts per client IP).
 ZHENGWU_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("ZHENGWU_TRUSTED_PROXIES", "").split(",") if p.strip()]
 
@@ -258,4 +288,10 @@ ZHENGWU_EXCHANGE_ROUTES: dict[str, list[str]] = {
     "evaluation.award.decided": ["public", "supervision"],
     "evaluation.contract.registered": ["public", "supervision"],
     "evaluation.written_report.submitted": ["supervision"],
+    # The records of the national datasets, for the higher-level platform (the upward push).
+    "disclosure.upward.record": ["upward"],
+}
+# Destinations that are not a deployable's inbox, with the transport that speaks their protocol.
+ZHENGWU_EXCHANGE_TRANSPORTS: dict[str, str] = {
+    "upward": "zhengwu.contexts.disclosure.upward_transport.upward_transport_build",
 }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zhengwu.contexts.disclosure import views
+from zhengwu.contexts.disclosure import upward_views, views
 
 app_name = "disclosure"
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("sections/<str:section_code>/", views.section_detail, name="section_detail"),
     path("sections/<str:section_code>/expert-draw.json", views.section_expert_draw, name="section_expert_draw"),
     path("inclusion-proof/", views.inclusion_proof, name="inclusion_proof"),
+    path("upward/", upward_views.upward_report, name="upward_report"),
 ]
