@@ -25,6 +25,7 @@ Commands:
   uscc CODE...                  check unified social credit codes
   audit verify|seal|show        the hash-chained audit log
   exchange status|replay|relay  the outbox/inbox between deployables
+  upward report|push|resend     the push of the national datasets to the higher-level platform
   calendar import|show|load-defaults  the working-day calendar
   demo                          load demo data
   keys                          print this deployable's public signing key

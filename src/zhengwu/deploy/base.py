@@ -28,6 +28,22 @@ Environment variables (all optional on the embedded default):
 - ``ZHENGWU_OCDS_PUBLISHER`` the publisher named in the open data's packages
 - ``ZHENGWU_OCDS_LICENSE``  the open data's licence URL (default CC BY 4.0)
 - ``ZHENGWU_OCDS_POLICY_URL`` the publication policy's URL (default: the open-data page)
+
+The upward push (public platform → the provincial/national platform; 《公共资源交易平台系统数据规范》):
+
+- ``ZHENGWU_UPWARD_URL``    the higher-level platform's upload endpoint (full URL); unset = not
+  configured: records wait, pending, until it is set (then ``zhengwu upward push``)
+- ``ZHENGWU_UPWARD_SYSTEM_NO`` the 4-digit system number the higher level assigned (DATA_KEY prefix; 0001)
+- ``ZHENGWU_UPWARD_PLATFORM_CODE`` PLATFORM_CODE, the trading system operator's 18-character USCC
+  (default ``ZHENGWU_OPERATOR_USCC``)
+- ``ZHENGWU_UPWARD_PUB_SERVICE_PLAT_CODE`` PUB_SERVICE_PLAT_CODE, the public service platform
+  operator's 18-character USCC (default ``ZHENGWU_OPERATOR_USCC``); also names this platform to the higher level
+- ``ZHENGWU_UPWARD_TRADE_PLAT`` / ``ZHENGWU_UPWARD_PUB_SERVICE_PLAT`` the 11-character 交易平台 /
+  公共服务平台 标识码 (工程建设 datasets)
+- ``ZHENGWU_UPWARD_TRADE_SYSTEM_NO`` TRADE_SYSTEM_NO, the 12-character 交易系统编号
+- ``ZHENGWU_UPWARD_MEDIA``  NOTICE_MEDIA: the name of the medium notices appear in
+- ``ZHENGWU_UPWARD_SOURCES`` receiving side: ``code=public_key_b64,...``, the lower-level platforms
+  (by their PUB_SERVICE_PLAT_CODE) allowed to push here and their Ed25519 public keys
 """
 
 from __future__ import annotations
@@ -234,6 +250,18 @@ ZHENGWU_OCDS_PREFIX = os.environ.get("ZHENGWU_OCDS_PREFIX", "ocds-213czf")
 ZHENGWU_OCDS_PUBLISHER = os.environ.get("ZHENGWU_OCDS_PUBLISHER", "昆明市公共资源交易中心")
 ZHENGWU_OCDS_LICENSE = os.environ.get("ZHENGWU_OCDS_LICENSE", "https://creativecommons.org/licenses/by/4.0/")
 ZHENGWU_OCDS_POLICY_URL = os.environ.get("ZHENGWU_OCDS_POLICY_URL", "")
+# The upward push: see the module's docstring. Platform codes default to the operator's USCC.
+ZHENGWU_UPWARD_URL = os.environ.get("ZHENGWU_UPWARD_URL", "").strip()
+ZHENGWU_UPWARD_SYSTEM_NO = os.environ.get("ZHENGWU_UPWARD_SYSTEM_NO", "0001").strip()
+ZHENGWU_UPWARD_PLATFORM_CODE = os.environ.get("ZHENGWU_UPWARD_PLATFORM_CODE", ZHENGWU_OPERATOR_USCC).strip()
+ZHENGWU_UPWARD_PUB_SERVICE_PLAT_CODE = os.environ.get(
+    "ZHENGWU_UPWARD_PUB_SERVICE_PLAT_CODE", ZHENGWU_OPERATOR_USCC
+).strip()
+ZHENGWU_UPWARD_TRADE_PLAT = os.environ.get("ZHENGWU_UPWARD_TRADE_PLAT", "").strip()
+ZHENGWU_UPWARD_PUB_SERVICE_PLAT = os.environ.get("ZHENGWU_UPWARD_PUB_SERVICE_PLAT", "").strip()
+ZHENGWU_UPWARD_TRADE_SYSTEM_NO = os.environ.get("ZHENGWU_UPWARD_TRADE_SYSTEM_NO", "").strip()
+ZHENGWU_UPWARD_MEDIA = os.environ.get("ZHENGWU_UPWARD_MEDIA", "公共资源交易服务平台").strip()
+ZHENGWU_UPWARD_SOURCES = os.environ.get("ZHENGWU_UPWARD_SOURCES", "")
 # Reverse proxies whose X-Forwarded-For is believed (login throttling counts per client IP).
 ZHENGWU_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("ZHENGWU_TRUSTED_PROXIES", "").split(",") if p.strip()]
 
@@ -273,4 +301,10 @@ ZHENGWU_EXCHANGE_ROUTES: dict[str, list[str]] = {
     "evaluation.written_report.submitted": ["supervision"],
     # Every platform's signed audit tree heads, published on the public platform.
     "audit.tree_head.sealed": ["public"],
+    # The records of the national datasets, for the higher-level platform (the upward push).
+    "disclosure.upward.record": ["upward"],
+}
+# Destinations that are not a deployable's inbox, with the transport that speaks their protocol.
+ZHENGWU_EXCHANGE_TRANSPORTS: dict[str, str] = {
+    "upward": "zhengwu.contexts.disclosure.upward_transport.upward_transport_build",
 }

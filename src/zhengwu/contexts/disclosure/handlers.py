@@ -564,6 +564,41 @@ def tree_head_sealed(payload: dict[str, Any], envelope: Envelope) -> None:
 HANDLERS[TreeHeadSealed.event_type] = tree_head_sealed
 
 
+# The upward push ---------------------------------------------------------------------------
+#
+# After the read models, in the same transaction: the records of the national datasets the event
+# gives, queued for the higher-level platform (``upward_services``). A redelivered event changes
+# no record and queues nothing; a failure here fails the message like a read model's would, so
+# the exchange retries it and nothing is half-applied.
+
+_UPWARD_EVENTS = (
+    NoticePublished.event_type,
+    OpeningRecorded.event_type,
+    CandidatesPublished.event_type,
+    AwardDecided.event_type,
+    ContractRegistered.event_type,
+)
+
+
+def _then_upward(
+    handler: Callable[[dict[str, Any], Envelope], None],
+) -> Callable[[dict[str, Any], Envelope], None]:
+    def applied_then_queued(payload: dict[str, Any], envelope: Envelope) -> None:
+        # Imported here so that this block stays whole at the end of the module.
+        from zhengwu.contexts.disclosure.upward_services import upward_event_received
+
+        handler(payload, envelope)
+        upward_event_received(payload=payload, envelope=envelope)
+
+    applied_then_queued.__doc__ = handler.__doc__
+    applied_then_queued.__name__ = f"{handler.__name__}_then_upward"
+    return applied_then_queued
+
+
+for _event_type in _UPWARD_EVENTS:
+    HANDLERS[_event_type] = _then_upward(HANDLERS[_event_type])
+
+
 # Open data (OCDS): each event about a contracting process also becomes a release, written in the
 # same transaction right after the read model's update (``ocds_store``). Kept last, so that it wraps
 # every handler above whichever block registered it.

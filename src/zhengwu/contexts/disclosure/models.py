@@ -364,3 +364,143 @@ class OcdsRecord(models.Model):
 
     def __str__(self) -> str:
         return self.ocid
+
+
+# The upward push (city → province → nation) ------------------------------------------------
+#
+# Sending: every record of the national datasets this platform produces (``UpwardRecord``, at
+# its latest version) and each version queued for the higher-level platform with what became of
+# it (``UpwardSubmission``). Receiving, when this installation is the higher level: the records
+# lower-level platforms reported (``UpwardReceived``) and every distinct submission with the
+# answer given (``UpwardReceipt``).
+
+
+class UpwardRecord(models.Model):
+    """A record of a national dataset this platform reports upward, at its latest version.
+
+    ``identity`` names what it is about within its dataset; ``data_key`` is derived from it and
+    never changes. ``fields`` is the dataset's fields in order (``[[name, value], …]``), and
+    ``digest`` their SHA-256, so that an event delivered again changes nothing. ``facts`` are kept
+    for the datasets that follow (a section's trade type, deal code, names …), never pushed.
+    """
+
+    data_no = models.PositiveIntegerField("数据集编号")
+    identity = models.CharField("记录标识", max_length=300)
+    data_key = models.CharField("DATA_KEY", max_length=22, unique=True)
+    stream = models.CharField("推送顺序", max_length=200)
+    section_code = models.CharField("标段（包）编号", max_length=100, blank=True, db_index=True)
+    fields = models.JSONField("字段", default=list)
+    facts = models.JSONField("关联信息", default=dict)
+    digest = models.CharField("摘要", max_length=64)
+    version = models.PositiveIntegerField("版本")
+    data_timestamp = models.CharField("DATA_TIMESTAMP", max_length=14)
+    created_at = models.DateTimeField("生成时间")
+    updated_at = models.DateTimeField("更新时间")
+
+    class Meta:
+        ordering = ("id",)
+        constraints = (models.UniqueConstraint(fields=("data_no", "identity"), name="disclosure_upward_record_once"),)
+
+    def __str__(self) -> str:
+        return f"{self.data_no} {self.identity} v{self.version}"
+
+
+class UpwardSubmission(models.Model):
+    """One version of a record, queued for the higher-level platform, and its receipt.
+
+    ``message_id`` is the outbox message that carries it (the relay retries it with back-off).
+    ``pending`` until the higher level answers: ``acknowledged`` ({"STATUS":"1"}) or ``rejected``
+    ({"STATUS":"-1","MSG":…}, kept in ``reply``; not sent again unless an operator resends it).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待上报"
+        ACKNOWLEDGED = "acknowledged", "已确认"
+        REJECTED = "rejected", "被拒收"
+
+    record = models.ForeignKey(UpwardRecord, on_delete=models.PROTECT, related_name="submissions")
+    data_no = models.PositiveIntegerField("数据集编号")
+    version = models.PositiveIntegerField("版本")
+    data_type = models.PositiveSmallIntegerField("DATA_TYPE")
+    data_timestamp = models.CharField("DATA_TIMESTAMP", max_length=14)
+    message_id = models.UUIDField("消息标识", unique=True)
+    status = models.CharField("状态", max_length=14, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField("尝试次数", default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    reply = models.TextField("回执信息", blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField("入队时间")
+
+    class Meta:
+        ordering = ("id",)
+        constraints = (models.UniqueConstraint(fields=("record", "version"), name="disclosure_upward_submission_once"),)
+        indexes = (models.Index(fields=("data_no", "status"), name="disclosure_upward_sub_status"),)
+
+    def __str__(self) -> str:
+        return f"{self.data_no} v{self.version} {self.status}"
+
+
+class UpwardReceived(models.Model):
+    """A record a lower-level platform reported here, as last accepted (the provincial side).
+
+    Keyed by the sender and DATA_KEY; ``data_timestamp`` orders its versions. ``tender_project_code``
+    is kept for the 招标项目 (501) records, which the records of later datasets must refer to.
+    """
+
+    source = models.CharField("报送平台", max_length=40)
+    data_no = models.PositiveIntegerField("数据集编号")
+    data_key = models.CharField("DATA_KEY", max_length=22)
+    tender_project_code = models.CharField("招标项目编号", max_length=40, blank=True)
+    fields = models.JSONField("字段", default=dict)
+    data_type = models.PositiveSmallIntegerField("DATA_TYPE")
+    data_timestamp = models.CharField("DATA_TIMESTAMP", max_length=14, blank=True)
+    deleted = models.BooleanField("已删除", default=False)
+    first_received_at = models.DateTimeField("首次接收时间")
+    updated_at = models.DateTimeField("更新时间")
+
+    class Meta:
+        ordering = ("id",)
+        constraints = (models.UniqueConstraint(fields=("source", "data_key"), name="disclosure_upward_received_key"),)
+        indexes = (
+            models.Index(fields=("source", "data_no", "tender_project_code"), name="disclosure_upward_rcv_parent"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.data_no} {self.data_key}"
+
+
+class UpwardReceipt(models.Model):
+    """One distinct submission received from a lower-level platform and the answer it was given.
+
+    A submission is (sender, DATA_KEY, DATA_TYPE, DATA_TIMESTAMP): sent again, it is answered the
+    same way and counted once; one that was refused is judged again (its parent may have arrived).
+    """
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", "已接收"
+        REJECTED = "rejected", "已拒收"
+
+    source = models.CharField("报送平台", max_length=40)
+    data_no = models.PositiveIntegerField("数据集编号")
+    data_key = models.CharField("DATA_KEY", max_length=22)
+    data_type = models.PositiveSmallIntegerField("DATA_TYPE")
+    data_timestamp = models.CharField("DATA_TIMESTAMP", max_length=14, blank=True)
+    digest = models.CharField("摘要", max_length=64)
+    status = models.CharField("状态", max_length=10, choices=Status.choices)
+    message = models.TextField("回执信息", blank=True)
+    times = models.PositiveIntegerField("接收次数", default=1)
+    received_at = models.DateTimeField("首次接收时间")
+    answered_at = models.DateTimeField("最近答复时间")
+
+    class Meta:
+        ordering = ("id",)
+        constraints = (
+            models.UniqueConstraint(
+                fields=("source", "data_key", "data_type", "data_timestamp"), name="disclosure_upward_receipt_once"
+            ),
+        )
+        indexes = (models.Index(fields=("source", "data_no", "status"), name="disclosure_upward_rcpt_status"),)
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.data_key} {self.status}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zhengwu.contexts.disclosure import ocds_views, views
+from zhengwu.contexts.disclosure import ocds_views, upward_views, views
 
 app_name = "disclosure"
 
@@ -24,4 +24,5 @@ urlpatterns = [
     path("api/ocds/records/<str:ocid>", ocds_views.record_detail, name="ocds_record"),
     path("api/ocds/bulk/", ocds_views.bulk, name="ocds_bulk"),
     path("api/ocds/bulk/<str:month>.jsonl.gz", ocds_views.bulk_file, name="ocds_bulk_file"),
+    path("upward/", upward_views.upward_report, name="upward_report"),
 ]

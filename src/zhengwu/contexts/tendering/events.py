@@ -48,10 +48,18 @@ class NoticePublished(ExchangeEvent):
     # [{"section", "envelope", "public_key" (base64 X25519), "fingerprint" (SHA-256 hex),
     #   "bidder_key_required" ("yes" | "no")}]. Absent from older messages.
     opening_keys: list[dict[str, str]] = dataclasses.field(default_factory=list)
-    # The tenderer's and the agency's 统一社会信用代码 (identifiers in the open data); "" in older
-    # messages, and the agency's is "" when the tenderer tenders itself.
+    # Public facts of the notice that the national data standard's datasets need for the upward
+    # push (TENDERER_CODE, UNIFIED_DEAL_CODE, CONTRACT_RECKON_PRICE, DOC_GET_START_TIME …).
+    # Absent from older messages: "" / None / [].
     tenderer_uscc: str = ""
     agency_uscc: str = ""
+    industry_code: str = ""  # GB/T 4754 门类 letter + 2-digit 大类, e.g. E48
+    project_created_at: str | None = None  # ISO 8601
+    doc_issue_start: str | None = None  # ISO 8601: documents obtainable from …
+    doc_issue_end: str | None = None  # … until
+    # The notice's sections: [{"code", "name", "deal_code", "estimate_fen", "bid_security_fen",
+    #   "document_price_fen", "attempt", "created_at"}]; amounts in fen, "" deal code when none.
+    sections: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
     @property
     def aggregate_id(self) -> str:

@@ -46,6 +46,16 @@ class InboxOutcome:
         """True when the sender may consider the message delivered (applied or a duplicate)."""
         return self.status == 200 and self.body.get("status") in {"applied", "duplicate"}
 
+    @property
+    def refused(self) -> bool:
+        """True when the receiver refused the message's content for good: sending it again gets the same answer.
+
+        No inbox of a deployable answers so (a refused signature may be a key not yet
+        configured, so it is retried); a transport to a foreign receiver that judges the content
+        itself (the upward push's validation) does.
+        """
+        return self.status == 200 and self.body.get("status") == "refused"
+
 
 def _error(status: int, code: str, message: str, **detail: Any) -> InboxOutcome:
     return InboxOutcome(status=status, body={"code": code, "message": message, "detail": detail})

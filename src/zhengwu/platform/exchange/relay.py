@@ -9,6 +9,13 @@ Each delivery is handled in its own transaction that holds the delivery's row lo
 message travels (``FOR UPDATE SKIP LOCKED`` on PostgreSQL): several relay processes can run and
 never send the same delivery at the same time. If a relay dies, its transaction rolls back and
 the delivery is simply still pending; the receiver's inbox makes the second send harmless.
+
+Two answers end differently from a failure. A receiver may *refuse* a message for good (its
+content, judged by a foreign receiver such as a higher-level platform's validation): the
+delivery is over — sending it again would get the same answer — and is kept as delivered with
+the refusal in ``last_error``, so the rest of its stream goes on. A destination that is not
+configured on this installation *holds* the delivery: it stays pending, no attempt is counted,
+and it is looked at again after ``HOLD_SECONDS``.
 """
 
 from __future__ import annotations
@@ -16,8 +23,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from enum import StrEnum
 
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, QuerySet
@@ -25,7 +33,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from zhengwu.kernel.clock import clock_now
 from zhengwu.platform.exchange.envelope import Envelope
 from zhengwu.platform.exchange.models import Delivery
-from zhengwu.platform.exchange.transport import DEFAULT_TIMEOUT, TransportError, transport_for
+from zhengwu.platform.exchange.transport import DEFAULT_TIMEOUT, TransportError, TransportUnavailable, transport_for
 from zhengwu.platform.signing import signing_key_get
 
 logger = logging.getLogger(__name__)
@@ -33,6 +41,8 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 600.0
+# How long a delivery to a destination that is not configured waits before it is looked at again.
+HOLD_SECONDS = 600.0
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,8 @@ class RelayReport:
     failed: int = 0  # refused or unreachable, to be retried later
     dead: int = 0  # failed for the last allowed time: now dead letters
     limit_reached: bool = False  # there may be more due work
+    refused: int = 0  # answered with a refusal for good: over, not retried (counted in neither above)
+    held: int = 0  # destination not configured here: left pending, no attempt counted
 
     @property
     def ok(self) -> bool:
@@ -78,13 +90,15 @@ def predecessor_undelivered() -> Exists:
     )
 
 
-def due_heads(*, now: dt.datetime) -> QuerySet[Delivery]:
-    """Pending deliveries that are due and at the head of their stream, oldest first."""
-    return (
-        Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
-        .filter(~predecessor_undelivered())
-        .order_by("id")
-    )
+def due_heads(*, now: dt.datetime, destinations: Collection[str] | None = None) -> QuerySet[Delivery]:
+    """Pending deliveries that are due and at the head of their stream, oldest first.
+
+    ``destinations`` limits them to those platforms (an operator pushing one destination now).
+    """
+    queryset = Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
+    if destinations is not None:
+        queryset = queryset.filter(destination__in=list(destinations))
+    return queryset.filter(~predecessor_undelivered()).order_by("id")
 
 
 def envelope_for(delivery: Delivery) -> Envelope:
@@ -103,28 +117,40 @@ def envelope_for(delivery: Delivery) -> Envelope:
     )
 
 
-def _claim_next(now: dt.datetime) -> Delivery | None:
-    queryset = due_heads(now=now).select_related("message")
+def _claim_next(now: dt.datetime, destinations: Collection[str] | None) -> Delivery | None:
+    queryset = due_heads(now=now, destinations=destinations).select_related("message")
     if connection.features.has_select_for_update_skip_locked:
         queryset = queryset.select_for_update(skip_locked=True, of=("self",))
     return queryset.first()
 
 
-def _deliver(delivery: Delivery, *, timeout: float) -> tuple[bool, bool, str]:
-    """Send one delivery; return (delivered, duplicate, error text)."""
+class _Sent(StrEnum):
+    DELIVERED = "delivered"
+    DUPLICATE = "duplicate"
+    REFUSED = "refused"
+    HELD = "held"
+    FAILED = "failed"
+
+
+def _deliver(delivery: Delivery, *, timeout: float) -> tuple[_Sent, str]:
+    """Send one delivery; return how it went and the error (or refusal) text."""
     envelope = envelope_for(delivery)
     signature = envelope.sign(signing_key_get())
     try:
         outcome = transport_for(delivery.destination, timeout=timeout).send(
             envelope=envelope, body=envelope.canonical(), signature=signature
         )
+    except TransportUnavailable as exc:
+        return _Sent.HELD, str(exc)
     except TransportError as exc:
-        return False, False, str(exc)
+        return _Sent.FAILED, str(exc)
     if outcome.accepted:
-        return True, outcome.body.get("status") == "duplicate", ""
+        return (_Sent.DUPLICATE if outcome.body.get("status") == "duplicate" else _Sent.DELIVERED), ""
+    if outcome.refused:
+        return _Sent.REFUSED, f"refused: {outcome.body.get('message', '')}".strip()
     code = outcome.body.get("code", "")
     message = outcome.body.get("message", "")
-    return False, False, f"HTTP {outcome.status} {code}: {message} {outcome.body.get('detail', '')}".strip()
+    return _Sent.FAILED, f"HTTP {outcome.status} {code}: {message} {outcome.body.get('detail', '')}".strip()
 
 
 def relay_run_once(
@@ -133,31 +159,48 @@ def relay_run_once(
     max_attempts: int = MAX_ATTEMPTS,
     timeout: float = DEFAULT_TIMEOUT,
     on_progress: Callable[[Delivery, str], None] | None = None,
+    destinations: Collection[str] | None = None,
 ) -> RelayReport:
     """Deliver up to ``limit`` due deliveries, in order per stream; return what happened.
 
     A failed attempt is counted and retried after an exponential back-off; the
-    ``max_attempts``-th failure turns the delivery into a dead letter. ``on_progress`` is told
-    each delivery and its outcome (``delivered``, ``duplicate``, ``failed``, ``dead``).
+    ``max_attempts``-th failure turns the delivery into a dead letter. A refusal for good ends
+    the delivery; a destination not configured holds it (see the module's docstring).
+    ``on_progress`` is told each delivery and its outcome (``delivered``, ``duplicate``,
+    ``refused``, ``held``, ``failed``, ``dead``). ``destinations`` limits the run to those.
     """
-    attempted = delivered = duplicates = failed = dead = 0
+    attempted = delivered = duplicates = failed = dead = refused = held = 0
     while attempted < limit:
         with transaction.atomic():
             now = clock_now()
-            delivery = _claim_next(now)
+            delivery = _claim_next(now, destinations)
             if delivery is None:
                 break
             attempted += 1
-            ok, duplicate, error = _deliver(delivery, timeout=timeout)
+            sent, error = _deliver(delivery, timeout=timeout)
             done = clock_now()
-            delivery.last_attempt_at = done
-            if ok:
+            outcome: str = sent.value
+            if sent is _Sent.HELD:
+                # Not an attempt: the route is missing, not the receiver. Look again later.
+                delivery.next_attempt_at = done + dt.timedelta(seconds=HOLD_SECONDS)
+                delivery.last_error = error[:2000]
+                held += 1
+            elif sent in (_Sent.DELIVERED, _Sent.DUPLICATE, _Sent.REFUSED):
+                delivery.last_attempt_at = done
                 delivery.status = Delivery.Status.DELIVERED
                 delivery.delivered_at = done
-                delivered += 1
-                duplicates += int(duplicate)
-                outcome = "duplicate" if duplicate else "delivered"
+                if sent is _Sent.REFUSED:
+                    # The receiver's last word on this message, kept for the operators.
+                    delivery.last_error = error[:2000]
+                    refused += 1
+                    logger.warning(
+                        "exchange: delivery %s to %s was refused for good: %s", delivery.pk, delivery.destination, error
+                    )
+                else:
+                    delivered += 1
+                    duplicates += int(sent is _Sent.DUPLICATE)
             else:
+                delivery.last_attempt_at = done
                 delivery.attempts += 1
                 delivery.last_error = error[:2000]
                 if delivery.attempts >= max_attempts:
@@ -194,4 +237,6 @@ def relay_run_once(
         failed=failed,
         dead=dead,
         limit_reached=attempted >= limit,
+        refused=refused,
+        held=held,
     )

@@ -124,6 +124,20 @@ def outbox_publish(*, event: ExchangeEvent) -> OutboxMessage:
     return message
 
 
+def deliveries_hasten(*, destination: str) -> int:
+    """Make every pending delivery to ``destination`` due now; return how many.
+
+    For operators once a destination was configured or repaired: what was held or backing off
+    goes at the next relay run instead of at its scheduled retry. The order per stream and the
+    count of attempts are untouched.
+    """
+    with transaction.atomic():
+        count = Delivery.objects.filter(
+            destination=destination, status=Delivery.Status.PENDING, next_attempt_at__gt=clock_now()
+        ).update(next_attempt_at=clock_now())
+    return count
+
+
 def exchange_replay(*, delivery_ids: list[int] | None = None, all_dead: bool = False, by: Actor) -> list[int]:
     """Put dead letters back in the queue with a fresh count of attempts; return their ids.
 

@@ -3,6 +3,11 @@
 Both transports send the same bytes with the same signature and get the same ``InboxOutcome``
 back; the in-process one (the standalone deployable) simply calls ``inbox_receive`` instead of
 POSTing to ``<peer url>exchange/inbox``.
+
+A destination that is not another deployable's inbox (the upward push to a higher-level
+platform) names its own transport in ``settings.ZHENGWU_EXCHANGE_TRANSPORTS``: destination →
+dotted path of a factory ``(*, destination, timeout) -> Transport``. The exchange imports it by
+name, so it never imports the code that speaks the other side's protocol.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 from zhengwu.platform.exchange.envelope import HEADER_KEY_ID, HEADER_SIGNATURE, HEADER_SOURCE, Envelope
 from zhengwu.platform.exchange.inbox import STANDALONE, InboxOutcome, inbox_receive
@@ -24,6 +30,15 @@ INBOX_PATH = "exchange/inbox"
 
 class TransportError(Exception):
     """The message could not be handed over (no route, connection refused, timeout…)."""
+
+
+class TransportUnavailable(TransportError):
+    """The destination is not configured on this installation (yet): hold the message, count no attempt.
+
+    Nothing is wrong with the message or the receiver; an operator has not set the route up. The
+    relay keeps such deliveries pending, untouched by the retry count, so that they neither
+    become dead letters nor are lost while the route is missing.
+    """
 
 
 class Transport(Protocol):
@@ -75,7 +90,16 @@ class HttpTransport:
 
 
 def transport_for(destination: str, *, timeout: float = DEFAULT_TIMEOUT) -> Transport:
-    """The transport towards ``destination`` from this deployable."""
+    """The transport towards ``destination`` from this deployable.
+
+    A transport named for the destination in ``ZHENGWU_EXCHANGE_TRANSPORTS`` comes first; its
+    factory may raise ``TransportUnavailable`` while the destination is not configured.
+    """
+    factory_path = getattr(settings, "ZHENGWU_EXCHANGE_TRANSPORTS", {}).get(destination)
+    if factory_path:
+        factory = import_string(factory_path)
+        transport: Transport = factory(destination=destination, timeout=timeout)
+        return transport
     if settings.ZHENGWU_PLATFORM == STANDALONE:
         return InProcessTransport()
     peer = peers_get().get(destination)

@@ -144,7 +144,10 @@ def test_the_concluded_tender_goes_the_whole_way_and_gives_the_clock_back(others
     assert watched.freeze is not None
     assert watched.record is not None
     assert disclosure_selectors.opening_record_get(section_code=section.code) is not None
-    assert not Delivery.objects.exclude(status="delivered").exists()
+    # Everything between the platforms was delivered; the upward push waits, pending, for a
+    # higher-level platform to be configured (ZHENGWU_UPWARD_URL).
+    assert not Delivery.objects.exclude(status="delivered").exclude(destination="upward").exists()
+    assert set(Delivery.objects.filter(destination="upward").values_list("status", "attempts")) == {("pending", 0)}
 
     # The accounts worth showing: the two new bidders and the panel, in the demo accounts' shape.
     assert [a["username"] for a in accounts[:2]] == ["bidder4", "bidder5"]

@@ -194,6 +194,23 @@ def notice_event(
         opening_keys=list(opening_keys or []),
         tenderer_uscc=project.owner_uscc,
         agency_uscc=project.agency_uscc or "",
+        industry_code=project.industry_code,
+        project_created_at=iso(project.created_at),
+        doc_issue_start=iso(notice.doc_issue_start),
+        doc_issue_end=iso(notice.doc_issue_end),
+        sections=[
+            {
+                "code": s.code,
+                "name": s.name,
+                "deal_code": s.deal_code,
+                "estimate_fen": s.estimate_fen if budget_fen is not None else None,
+                "bid_security_fen": s.bid_security_fen,
+                "document_price_fen": s.document_price_fen,
+                "attempt": s.attempt,
+                "created_at": iso(s.created_at),
+            }
+            for s in sorted(sections, key=lambda s: s.code)
+        ],
     )
 
 

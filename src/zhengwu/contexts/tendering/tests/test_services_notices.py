@@ -254,9 +254,25 @@ def test_publication_publishes_the_notice_and_each_status_change_with_exact_payl
                 "size": 9,
             }
         ],
-        # The identifiers of the tenderer and its agency (the open data's organisation ids).
+        # The public facts the upward push's datasets need (the codes, the section's estimate …).
         "tenderer_uscc": project.owner_uscc,
         "agency_uscc": project.agency_uscc,
+        "industry_code": "E48",
+        "project_created_at": project.created_at.isoformat(),
+        "doc_issue_start": "2026-03-02T02:00:00+00:00",
+        "doc_issue_end": "2026-03-09T09:00:00+00:00",
+        "sections": [
+            {
+                "code": section.code,
+                "name": "第一标段",
+                "deal_code": section.deal_code,
+                "estimate_fen": section.estimate_fen,
+                "bid_security_fen": section.bid_security_fen,
+                "document_price_fen": section.document_price_fen,
+                "attempt": 1,
+                "created_at": section.created_at.isoformat(),
+            }
+        ],
     }
     assert len(project.owner_uscc) == len(project.agency_uscc) == 18
     common = {

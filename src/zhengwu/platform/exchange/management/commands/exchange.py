@@ -38,10 +38,15 @@ def _age(seconds: int | None) -> str:
 
 
 def _report_line(report: RelayReport) -> str:
-    return (
+    line = (
         f"delivered {report.delivered} (already applied {report.duplicates}), "
         f"failed {report.failed}, dead letters {report.dead}"
     )
+    if report.refused:
+        line += f", refused for good {report.refused}"
+    if report.held:
+        line += f", held (destination not configured) {report.held}"
+    return line
 
 
 class Command(BaseCommand):
