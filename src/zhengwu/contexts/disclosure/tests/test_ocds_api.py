@@ -232,6 +232,14 @@ def test_the_bulk_files_hold_every_published_release_by_month(client: Client, tm
     assert client.get("/api/ocds/bulk/latest.jsonl.gz").status_code == 404
 
 
+def test_the_worker_writes_the_bulk_files_every_hour(client: Client) -> None:
+    from zhengwu.contexts.disclosure.tasks import ocds_bulk_periodic
+
+    assert client.get("/api/ocds/bulk/").json()["files"] == []
+    assert ocds_bulk_periodic.call_local() == 2
+    assert [f["month"] for f in client.get("/api/ocds/bulk/").json()["files"]] == ["2026-08", "2026-09"]
+
+
 def test_the_open_data_page_points_to_the_api(client: Client) -> None:
     call_command("ocds", "bulk", "--no-progress", stdout=io.StringIO())
     response = client.get("/open-data/")
