@@ -4,7 +4,7 @@ ocdsextensionregistry (used by ProfileBuilder, libcoveocds and ocdskit) download
 one shared ``requests`` session, ``ocdsextensionregistry.util.session``; jsonref (used by libcoveocds
 for record packages) calls ``requests.get`` through its module-global ``jsonref.requests``. A transport
 adapter mounted on both answers from the vendored ZIPs in
-``src/zhengwu/contexts/disclosure/ocds_profile/vendor/`` and returns 404 for anything else: no outbound
+``src/zhengwu/contexts/disclosure/ocds/profile/vendor/`` and returns 404 for anything else: no outbound
 traffic at all, and no server-side request forgery through URLs that arrive in ``package["extensions"]``.
 
 Never imported by the running platform (ocdsextensionregistry and libcoveocds are dev/QA dependencies).
@@ -21,7 +21,7 @@ import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
 from urllib3 import HTTPResponse
 
-VENDOR = Path(__file__).resolve().parent.parent / "src/zhengwu/contexts/disclosure/ocds_profile/vendor"
+VENDOR = Path(__file__).resolve().parent.parent / "src/zhengwu/contexts/disclosure/ocds/profile/vendor"
 STANDARD_ZIP = VENDOR / "standard-1__1__5.zip"
 SCHEMA_BASE = "https://standard.open-contracting.org/schema/1__1__5/"
 _EXTENSIONS = "https://github.com/open-contracting-extensions/"

@@ -2,10 +2,10 @@
 
     PYTHONPATH=src .venv/bin/python scripts/ocds_profile_build.py [--check]
 
-Reads only the vendored ZIPs (``src/zhengwu/contexts/disclosure/ocds_profile/vendor/``) through the
-offline adapter (``scripts/ocds_offline.py``) and writes, next to them in ``ocds_profile/``:
+Reads only the vendored ZIPs (``src/zhengwu/contexts/disclosure/ocds/profile/vendor/``) through the
+offline adapter (``scripts/ocds_offline.py``) and writes, next to them in ``ocds/profile/``:
 
-- ``release-schema.json``: core 1.1.5 patched with the extensions of ``ocds_profile.EXTENSIONS``
+- ``release-schema.json``: core 1.1.5 patched with the extensions of ``ocds.profile.EXTENSIONS``
   (ocdsextensionregistry's ProfileBuilder);
 - ``versioned-release-validation-schema.json``: the versioned form of that patched schema, so record
   packages' ``versionedRelease`` is checked with the extension fields too;
@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import ocds_offline
 
-from zhengwu.contexts.disclosure.ocds_profile import (
+from zhengwu.contexts.disclosure.ocds.profile import (
     EXTENSIONS,
     PROFILE_DIR,
     RECORD_PACKAGE_SCHEMA,

@@ -60,7 +60,7 @@ def main() -> int:
     django.setup()
     from django.conf import settings
 
-    from zhengwu.contexts.disclosure.ocds_publish import (
+    from zhengwu.contexts.disclosure.ocds.publish import (
         published_records,
         published_releases,
         record_package,

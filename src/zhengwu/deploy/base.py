@@ -306,5 +306,5 @@ ZHENGWU_EXCHANGE_ROUTES: dict[str, list[str]] = {
 }
 # Destinations that are not a deployable's inbox, with the transport that speaks their protocol.
 ZHENGWU_EXCHANGE_TRANSPORTS: dict[str, str] = {
-    "upward": "zhengwu.contexts.disclosure.upward_transport.upward_transport_build",
+    "upward": "zhengwu.contexts.disclosure.upward.transport.upward_transport_build",
 }

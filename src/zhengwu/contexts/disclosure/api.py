@@ -303,7 +303,7 @@ def router_build(*, platform: str) -> Router | None:
     _results_routes_add(router)
     _statistics_routes_add(router)
     # The upward push: the higher-level platform's upload endpoint and the sync report.
-    from zhengwu.contexts.disclosure.upward_api import upward_routes_add
+    from zhengwu.contexts.disclosure.upward.api import upward_routes_add
 
     upward_routes_add(router)
     return router

@@ -1,6 +1,6 @@
 """Events the disclosure context publishes: the records it reports to the higher-level platform.
 
-They go to the ``upward`` destination, whose transport (``upward_transport``) speaks the national
+They go to the ``upward`` destination, whose transport (``upward.transport``) speaks the national
 data standard's push protocol rather than the exchange's; the relay gives them its retries,
 back-off, dead letters and order per tender project all the same.
 """

@@ -28,7 +28,7 @@ from zhengwu.contexts.disclosure.models import (
     PublishedTreeHead,
     SectionFailure,
 )
-from zhengwu.contexts.disclosure.ocds_store import OCDS_EVENT_TYPES, handler_with_releases
+from zhengwu.contexts.disclosure.ocds.store import OCDS_EVENT_TYPES, handler_with_releases
 from zhengwu.contexts.disclosure.search import notice_search_document
 from zhengwu.contexts.evaluation.events import AwardDecided, CandidatesPublished, ContractRegistered, event_received
 from zhengwu.contexts.experts.events import DrawCommitted
@@ -567,7 +567,7 @@ HANDLERS[TreeHeadSealed.event_type] = tree_head_sealed
 # The upward push ---------------------------------------------------------------------------
 #
 # After the read models, in the same transaction: the records of the national datasets the event
-# gives, queued for the higher-level platform (``upward_services``). A redelivered event changes
+# gives, queued for the higher-level platform (``upward.services``). A redelivered event changes
 # no record and queues nothing; a failure here fails the message like a read model's would, so
 # the exchange retries it and nothing is half-applied.
 
@@ -585,7 +585,7 @@ def _then_upward(
 ) -> Callable[[dict[str, Any], Envelope], None]:
     def applied_then_queued(payload: dict[str, Any], envelope: Envelope) -> None:
         # Imported here so that this block stays whole at the end of the module.
-        from zhengwu.contexts.disclosure.upward_services import upward_event_received
+        from zhengwu.contexts.disclosure.upward.services import upward_event_received
 
         handler(payload, envelope)
         upward_event_received(payload=payload, envelope=envelope)
@@ -600,7 +600,7 @@ for _event_type in _UPWARD_EVENTS:
 
 
 # Open data (OCDS): each event about a contracting process also becomes a release, written in the
-# same transaction right after the read model's update (``ocds_store``). Kept last, so that it wraps
+# same transaction right after the read model's update (``ocds.store``). Kept last, so that it wraps
 # every handler above whichever block registered it.
 for _event_type in OCDS_EVENT_TYPES:
     HANDLERS[_event_type] = handler_with_releases(HANDLERS[_event_type], event_type=_event_type)

@@ -312,7 +312,7 @@ class PublishedTreeHead(models.Model):
 
 # Open data (OCDS 1.1.5) ---------------------------------------------------------------------
 #
-# Built from the same events as the read models above, in the same transactions (``ocds_store``).
+# Built from the same events as the read models above, in the same transactions (``ocds.store``).
 
 
 class OcdsRelease(models.Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from zhengwu.contexts.disclosure.ocds_bulk import bulk_write
+from zhengwu.contexts.disclosure.ocds.bulk import bulk_write
 
 
 @db_periodic_task(crontab(minute="7"))

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from zhengwu.contexts.disclosure import ocds_views, upward_views, views
+from zhengwu.contexts.disclosure import views
+from zhengwu.contexts.disclosure.ocds import views as ocds_views
+from zhengwu.contexts.disclosure.upward import views as upward_views
 
 app_name = "disclosure"
 

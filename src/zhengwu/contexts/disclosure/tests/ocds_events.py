@@ -15,7 +15,7 @@ from typing import Any
 
 from zhengwu.contexts.bidding.events import FREEZE_TYPE, RECORD_TYPE, BidsFrozen, OpeningRecorded
 from zhengwu.contexts.disclosure.handlers import HANDLERS
-from zhengwu.contexts.disclosure.ocds import Site
+from zhengwu.contexts.disclosure.ocds.releases import Site
 from zhengwu.contexts.evaluation.events import AwardDecided, CandidatesPublished, ContractRegistered
 from zhengwu.contexts.experts.events import DrawCommitted
 from zhengwu.contexts.tendering.events import NoticePublished, SectionFailed

@@ -18,8 +18,8 @@ from django.test import Client
 from django.utils.http import http_date
 
 from zhengwu.contexts.disclosure.models import OcdsRecord, OcdsRelease
-from zhengwu.contexts.disclosure.ocds_check import record_package_errors, release_package_errors
-from zhengwu.contexts.disclosure.ocds_publish import published_releases, release_package
+from zhengwu.contexts.disclosure.ocds.check import record_package_errors, release_package_errors
+from zhengwu.contexts.disclosure.ocds.publish import published_releases, release_package
 from zhengwu.contexts.disclosure.tests import ocds_events as ev
 from zhengwu.kernel.clock import clock_reset, clock_set
 

@@ -15,8 +15,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from zhengwu.contexts.disclosure.models import OcdsRecord, OcdsRelease
-from zhengwu.contexts.disclosure.ocds_check import record_package_errors, release_errors, release_package_errors
-from zhengwu.contexts.disclosure.ocds_publish import (
+from zhengwu.contexts.disclosure.ocds.check import record_package_errors, release_errors, release_package_errors
+from zhengwu.contexts.disclosure.ocds.publish import (
     published_records,
     published_releases,
     record_package,

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from zhengwu.contexts.disclosure.ocds import (
+from zhengwu.contexts.disclosure.ocds.check import release_errors
+from zhengwu.contexts.disclosure.ocds.releases import (
     OpenedBid,
     amount,
     draw_release,
@@ -16,8 +17,7 @@ from zhengwu.contexts.disclosure.ocds import (
     opening_release,
     parties_completed,
 )
-from zhengwu.contexts.disclosure.ocds_check import release_errors
-from zhengwu.contexts.disclosure.ocds_results import (
+from zhengwu.contexts.disclosure.ocds.results import (
     award_release,
     candidates_release,
     contract_release,

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from zhengwu.contexts.disclosure.ocds_publish import (
+from zhengwu.contexts.disclosure.ocds.publish import (
     published_records,
     published_releases,
     record_package,

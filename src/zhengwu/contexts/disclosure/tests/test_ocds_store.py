@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
-from zhengwu.contexts.disclosure import ocds_store
 from zhengwu.contexts.disclosure.models import Notice, OcdsRecord, OcdsRelease
-from zhengwu.contexts.disclosure.ocds_check import versioned_release
+from zhengwu.contexts.disclosure.ocds import store as ocds_store
+from zhengwu.contexts.disclosure.ocds.check import versioned_release
 from zhengwu.contexts.disclosure.tests import ocds_events as ev
 from zhengwu.kernel.clock import clock_reset, clock_set
 
@@ -143,7 +143,7 @@ def test_an_invalid_release_is_kept_unpublished_and_the_event_still_lands(
         return releases
 
     monkeypatch.setattr(ocds_store, "notice_releases", broken)
-    with caplog.at_level(logging.ERROR, logger="zhengwu.contexts.disclosure.ocds_store"):
+    with caplog.at_level(logging.ERROR, logger="zhengwu.contexts.disclosure.ocds.store"):
         ev.apply(ev.notice())
 
     assert Notice.objects.filter(notice_id=ev.NOTICE_ID).exists()
@@ -167,7 +167,7 @@ def test_a_failing_mapping_is_logged_and_the_event_still_lands(
         raise KeyError("bug")
 
     monkeypatch.setattr(ocds_store, "notice_releases", failing)
-    with caplog.at_level(logging.ERROR, logger="zhengwu.contexts.disclosure.ocds_store"):
+    with caplog.at_level(logging.ERROR, logger="zhengwu.contexts.disclosure.ocds.store"):
         ev.apply(ev.notice())
     assert Notice.objects.filter(notice_id=ev.NOTICE_ID).exists()
     assert not OcdsRelease.objects.exists()

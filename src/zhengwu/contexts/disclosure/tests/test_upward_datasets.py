@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from zhengwu.contexts.disclosure.tests import upward_samples as s
-from zhengwu.contexts.disclosure.upward_datasets import (
+from zhengwu.contexts.disclosure.upward.datasets import (
     NOT_RECORDED,
     DatasetRecord,
     SectionContext,
@@ -16,13 +16,13 @@ from zhengwu.contexts.disclosure.upward_datasets import (
     stamp,
     yuan,
 )
-from zhengwu.contexts.disclosure.upward_results import (
+from zhengwu.contexts.disclosure.upward.results import (
     award_records,
     candidate_records,
     contract_records,
     opening_records,
 )
-from zhengwu.contexts.disclosure.upward_standard import dataset_get, datasets, record_problems
+from zhengwu.contexts.disclosure.upward.standard import dataset_get, datasets, record_problems
 
 SITE = Site(url="https://ggzy.km.example.cn", media="昆明市公共资源交易网", trade_system_no="E53010000001")
 REGIONS = {s.BIDDERS[0][1]: "530102", s.BIDDERS[1][1]: "530000", s.BIDDERS[2][1]: "530111", s.TENDERER[1]: "530102"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from zhengwu.contexts.disclosure.upward_envelope import (
+from zhengwu.contexts.disclosure.upward.envelope import (
     MAX_BODY_BYTES,
     TITLE_FIELDS,
     EnvelopeRefused,

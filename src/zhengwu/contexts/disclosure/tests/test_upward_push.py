@@ -18,13 +18,13 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 
 from zhengwu.contexts.bidding.events import OpeningRecorded
-from zhengwu.contexts.disclosure import upward_transport
 from zhengwu.contexts.disclosure.events import UpwardRecordQueued
 from zhengwu.contexts.disclosure.models import UpwardReceipt, UpwardReceived, UpwardRecord, UpwardSubmission
 from zhengwu.contexts.disclosure.tests import upward_samples as s
-from zhengwu.contexts.disclosure.upward_receiving import upward_upload_receive
-from zhengwu.contexts.disclosure.upward_selectors import upward_receiver_report, upward_sender_report
-from zhengwu.contexts.disclosure.upward_services import upward_event_received, upward_rejected_resend
+from zhengwu.contexts.disclosure.upward import transport as upward_transport
+from zhengwu.contexts.disclosure.upward.receiving import upward_upload_receive
+from zhengwu.contexts.disclosure.upward.selectors import upward_receiver_report, upward_sender_report
+from zhengwu.contexts.disclosure.upward.services import upward_event_received, upward_rejected_resend
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.canonical import canonical_dumps
 from zhengwu.kernel.clock import clock_reset, clock_set

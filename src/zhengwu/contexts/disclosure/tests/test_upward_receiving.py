@@ -15,9 +15,9 @@ from django.test import Client
 from zhengwu.contexts.disclosure.events import UpwardRecordQueued
 from zhengwu.contexts.disclosure.models import UpwardReceipt, UpwardReceived
 from zhengwu.contexts.disclosure.tests import upward_samples as s
-from zhengwu.contexts.disclosure.upward_datasets import Site, data_key_make, notice_records
-from zhengwu.contexts.disclosure.upward_envelope import envelope_parse, envelope_xml
-from zhengwu.contexts.disclosure.upward_services import upward_config, upward_envelope_for
+from zhengwu.contexts.disclosure.upward.datasets import Site, data_key_make, notice_records
+from zhengwu.contexts.disclosure.upward.envelope import envelope_parse, envelope_xml
+from zhengwu.contexts.disclosure.upward.services import upward_config, upward_envelope_for
 from zhengwu.kernel.crypto import SigningKey
 from zhengwu.platform.exchange.envelope import HEADER_SIGNATURE, HEADER_SOURCE
 from zhengwu.platform.signing import signing_key_get

@@ -15,9 +15,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from zhengwu.contexts.disclosure.models import OcdsRecord, OcdsRelease
-from zhengwu.contexts.disclosure.ocds_bulk import bulk_dir, bulk_write
-from zhengwu.contexts.disclosure.ocds_check import record_package_errors, release_errors
-from zhengwu.contexts.disclosure.ocds_publish import (
+from zhengwu.contexts.disclosure.ocds.bulk import bulk_dir, bulk_write
+from zhengwu.contexts.disclosure.ocds.check import record_package_errors, release_errors
+from zhengwu.contexts.disclosure.ocds.publish import (
     published_releases,
     record_package,
     record_path,

@@ -1,6 +1,6 @@
 """``zhengwu upward report|push|resend``: the upward push to the higher-level platform, for operators.
 
-- ``report [--json]``: the sync report of both sides, per dataset (see ``upward_selectors``).
+- ``report [--json]``: the sync report of both sides, per dataset (see ``upward.selectors``).
 - ``push [--limit N]``: one delivery round to the higher level now, with a progress bar; what was
   held (endpoint not configured yet), backing off or given up (dead letters) goes at once.
 - ``resend``: queue again every record whose latest version the higher level refused.
@@ -19,13 +19,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from zhengwu.contexts.disclosure.upward_selectors import (
+from zhengwu.contexts.disclosure.upward.selectors import (
     ReceiverReport,
     SenderReport,
     upward_receiver_report,
     upward_sender_report,
 )
-from zhengwu.contexts.disclosure.upward_services import UPWARD_DESTINATION, upward_rejected_resend
+from zhengwu.contexts.disclosure.upward.services import UPWARD_DESTINATION, upward_rejected_resend
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.errors import ZhengwuError
 from zhengwu.platform.exchange.models import Delivery

@@ -49,7 +49,7 @@ class Command(BaseCommand):
             # Deliver the demo's events now so every platform looks alive on first start.
             call_command("exchange", "relay", "--once", verbosity=0, stdout=self.stdout)
         if apps.is_installed("zhengwu.contexts.disclosure"):
-            from zhengwu.contexts.disclosure.ocds_bulk import bulk_write
+            from zhengwu.contexts.disclosure.ocds.bulk import bulk_write
 
             # The open data's bulk files of the demo's releases (the worker refreshes them hourly).
             self.stdout.write(f"open data: {len(bulk_write())} monthly bulk file(s)")

@@ -21,8 +21,8 @@ from django.db.models import QuerySet
 from django.urls import reverse
 
 from zhengwu.contexts.disclosure.models import OcdsRecord, OcdsRelease
-from zhengwu.contexts.disclosure.ocds_check import versioned_release
-from zhengwu.contexts.disclosure.ocds_profile import EXTENSIONS
+from zhengwu.contexts.disclosure.ocds.check import versioned_release
+from zhengwu.contexts.disclosure.ocds.profile import EXTENSIONS
 from zhengwu.kernel.clock import CHINA_TZ, clock_now
 from zhengwu.kernel.errors import InvalidInput
 

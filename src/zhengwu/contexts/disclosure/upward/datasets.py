@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from zhengwu.contexts.disclosure.upward_standard import dataset_get
+from zhengwu.contexts.disclosure.upward.standard import dataset_get
 from zhengwu.contexts.tendering.events import NoticePublished
 from zhengwu.kernel.clock import CHINA_TZ
 

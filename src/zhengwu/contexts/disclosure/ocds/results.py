@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from zhengwu.contexts.disclosure.ocds import (
+from zhengwu.contexts.disclosure.ocds.releases import (
     AWARD_CRITERIA,
     CURRENCY,
     OpenedBid,

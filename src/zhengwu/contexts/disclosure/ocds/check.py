@@ -1,4 +1,4 @@
-"""Offline validation and merging against the committed OCDS profile (``ocds_profile/``).
+"""Offline validation and merging against the committed OCDS profile (``ocds/profile/``).
 
 The validators are JSON Schema draft 4 with format checks (``rfc3339-validator`` makes ``date-time``
 count; without it jsonschema skips it silently). The standard's package schemas ``$ref`` the
@@ -19,7 +19,7 @@ from jsonschema import Draft4Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-from zhengwu.contexts.disclosure.ocds_profile import (
+from zhengwu.contexts.disclosure.ocds.profile import (
     RECORD_PACKAGE_SCHEMA,
     RELEASE_PACKAGE_SCHEMA,
     RELEASE_SCHEMA,

@@ -1,7 +1,7 @@
 """API of the upward push on the public platform.
 
 ``POST /api/disclosure/upward/upload``: where a lower-level platform pushes one record's XML
-envelope (authenticated by its Ed25519 signature, see ``upward_receiving``); the answer is the
+envelope (authenticated by its Ed25519 signature, see ``upward.receiving``); the answer is the
 standard's ``{"STATUS":"1"}`` or ``{"STATUS":"-1","MSG":…}``. ``GET /api/disclosure/upward/report``:
 the sync report of both sides, for the centre's staff.
 """
@@ -14,9 +14,9 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 from ninja import Router, Schema
 
-from zhengwu.contexts.disclosure.upward_envelope import MAX_BODY_BYTES
-from zhengwu.contexts.disclosure.upward_receiving import upward_upload_receive
-from zhengwu.contexts.disclosure.upward_selectors import upward_receiver_report, upward_sender_report
+from zhengwu.contexts.disclosure.upward.envelope import MAX_BODY_BYTES
+from zhengwu.contexts.disclosure.upward.receiving import upward_upload_receive
+from zhengwu.contexts.disclosure.upward.selectors import upward_receiver_report, upward_sender_report
 from zhengwu.kernel.errors import NotAuthenticated, PermissionDenied
 from zhengwu.platform.exchange.envelope import HEADER_SIGNATURE, HEADER_SOURCE
 

@@ -1,7 +1,7 @@
 """Writes OCDS releases and records, chained after the read-model handlers in the same transaction.
 
 ``handler_with_releases`` wraps a handler of ``handlers.HANDLERS``: once the read model has the
-event, the event's releases are built (``ocds``/``ocds_results``), validated against the profile
+event, the event's releases are built (``ocds``/``ocds.results``), validated against the profile
 and stored, and the section's record is compiled again. A replay adds nothing: a release id is
 stable, and ``(ocid, release_id)`` is stored once. Nothing here may stop an event from landing:
 a release that fails validation is stored unpublished with its errors, and a failure of the
@@ -23,7 +23,8 @@ from django.urls import reverse
 
 from zhengwu.contexts.bidding.events import BidsFrozen, OpeningRecorded
 from zhengwu.contexts.disclosure.models import CandidatePublicity, Notice, OcdsRecord, OcdsRelease, OpeningRecord
-from zhengwu.contexts.disclosure.ocds import (
+from zhengwu.contexts.disclosure.ocds.check import compiled_release, release_errors
+from zhengwu.contexts.disclosure.ocds.releases import (
     PUBLISHED_TRADE_TYPES,
     OpenedBid,
     Release,
@@ -34,8 +35,7 @@ from zhengwu.contexts.disclosure.ocds import (
     opening_release,
     parties_completed,
 )
-from zhengwu.contexts.disclosure.ocds_check import compiled_release, release_errors
-from zhengwu.contexts.disclosure.ocds_results import (
+from zhengwu.contexts.disclosure.ocds.results import (
     award_release,
     candidates_release,
     contract_release,

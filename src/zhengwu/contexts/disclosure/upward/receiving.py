@@ -29,8 +29,8 @@ from django.conf import settings
 from django.db import transaction
 
 from zhengwu.contexts.disclosure.models import UpwardReceipt, UpwardReceived
-from zhengwu.contexts.disclosure.upward_envelope import EnvelopeRefused, UpwardEnvelope, envelope_parse
-from zhengwu.contexts.disclosure.upward_standard import DatasetSpec, context_rules, datasets, record_problems
+from zhengwu.contexts.disclosure.upward.envelope import EnvelopeRefused, UpwardEnvelope, envelope_parse
+from zhengwu.contexts.disclosure.upward.standard import DatasetSpec, context_rules, datasets, record_problems
 from zhengwu.kernel.canonical import canonical_dumps
 from zhengwu.kernel.clock import clock_now
 from zhengwu.kernel.crypto import VerifyKey

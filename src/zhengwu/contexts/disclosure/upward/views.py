@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from zhengwu.contexts.disclosure.upward_selectors import upward_receiver_report, upward_sender_report
+from zhengwu.contexts.disclosure.upward.selectors import upward_receiver_report, upward_sender_report
 from zhengwu.platform.web.access import roles_required
 
 

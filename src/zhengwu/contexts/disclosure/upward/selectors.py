@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Min, Q
 
 from zhengwu.contexts.disclosure.models import UpwardReceipt, UpwardReceived, UpwardSubmission
-from zhengwu.contexts.disclosure.upward_receiving import upward_sources
-from zhengwu.contexts.disclosure.upward_services import upward_config
-from zhengwu.contexts.disclosure.upward_standard import datasets
+from zhengwu.contexts.disclosure.upward.receiving import upward_sources
+from zhengwu.contexts.disclosure.upward.services import upward_config
+from zhengwu.contexts.disclosure.upward.standard import datasets
 from zhengwu.kernel.clock import clock_now
 
 

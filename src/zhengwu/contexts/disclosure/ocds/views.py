@@ -26,9 +26,9 @@ from django.views.decorators.http import require_GET
 from django.views.static import was_modified_since
 
 from zhengwu.contexts.disclosure.models import OcdsRecord, OcdsRelease
-from zhengwu.contexts.disclosure.ocds_bulk import bulk_index, bulk_path
-from zhengwu.contexts.disclosure.ocds_profile import EXTENSIONS
-from zhengwu.contexts.disclosure.ocds_publish import (
+from zhengwu.contexts.disclosure.ocds.bulk import bulk_index, bulk_path
+from zhengwu.contexts.disclosure.ocds.profile import EXTENSIONS
+from zhengwu.contexts.disclosure.ocds.publish import (
     cursor_decode,
     cursor_encode,
     package_meta,

@@ -135,7 +135,7 @@ def specs_parse(text: str) -> dict[int, DatasetSpec]:
 @cache
 def datasets() -> dict[int, DatasetSpec]:
     """Every dataset whose field list this platform holds, by ``DATA_NO``."""
-    text = resources.files("zhengwu.contexts.disclosure").joinpath("data/ggzy_v4_fields.txt").read_text("utf-8")
+    text = resources.files("zhengwu.contexts.disclosure.upward").joinpath("data/ggzy_v4_fields.txt").read_text("utf-8")
     return specs_parse(text)
 
 

@@ -25,7 +25,7 @@ from django.db.models.functions import TruncMonth
 from django.urls import reverse
 
 from zhengwu.contexts.disclosure.models import OcdsRelease
-from zhengwu.contexts.disclosure.ocds_publish import published_releases, release_package, rfc3339, settings_absolute
+from zhengwu.contexts.disclosure.ocds.publish import published_releases, release_package, rfc3339, settings_absolute
 from zhengwu.kernel.clock import CHINA_TZ
 
 BATCH = 1000

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from zhengwu.contexts.disclosure.events import UpwardRecordQueued
 from zhengwu.contexts.disclosure.models import UpwardSubmission
-from zhengwu.contexts.disclosure.upward_services import UpwardConfig, upward_config, upward_envelope_for
+from zhengwu.contexts.disclosure.upward.services import UpwardConfig, upward_config, upward_envelope_for
 from zhengwu.kernel.clock import clock_now
 from zhengwu.platform.exchange.envelope import HEADER_KEY_ID, HEADER_SIGNATURE, HEADER_SOURCE, Envelope
 from zhengwu.platform.exchange.inbox import InboxOutcome

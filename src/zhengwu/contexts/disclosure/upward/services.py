@@ -1,9 +1,9 @@
 """Writes of the upward push, sending side: the national datasets' records queued for the higher level.
 
-Every event the public platform applies may give records (``upward_datasets``, ``upward_results``).
+Every event the public platform applies may give records (``upward.datasets``, ``upward.results``).
 Each is kept at its latest version (``UpwardRecord``); a version that differs from the last one is
 queued (``UpwardSubmission``) as an outbox event to the ``upward`` destination, in the
-transaction of the event that produced it. The relay delivers it through ``upward_transport``
+transaction of the event that produced it. The relay delivers it through ``upward.transport``
 (retries, back-off, dead letters, order per tender project); an event delivered again gives the
 same records with the same DATA_KEYs and queues nothing.
 
@@ -36,7 +36,7 @@ from zhengwu.contexts.disclosure.models import (
     UpwardRecord,
     UpwardSubmission,
 )
-from zhengwu.contexts.disclosure.upward_datasets import (
+from zhengwu.contexts.disclosure.upward.datasets import (
     OPENING_KINDS,
     DatasetRecord,
     SectionContext,
@@ -45,14 +45,14 @@ from zhengwu.contexts.disclosure.upward_datasets import (
     data_key_make,
     notice_records,
 )
-from zhengwu.contexts.disclosure.upward_envelope import envelope_xml
-from zhengwu.contexts.disclosure.upward_results import (
+from zhengwu.contexts.disclosure.upward.envelope import envelope_xml
+from zhengwu.contexts.disclosure.upward.results import (
     award_records,
     candidate_records,
     contract_records,
     opening_records,
 )
-from zhengwu.contexts.disclosure.upward_standard import dataset_get, record_problems
+from zhengwu.contexts.disclosure.upward.standard import dataset_get, record_problems
 from zhengwu.contexts.evaluation.events import AwardDecided, CandidatesPublished, ContractRegistered, event_received
 from zhengwu.contexts.tendering.events import NoticePublished
 from zhengwu.kernel.actor import Actor

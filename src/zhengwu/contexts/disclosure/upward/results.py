@@ -3,7 +3,7 @@
 Each takes the event and what the platform already holds about the section
 (``SectionContext``: its 502/550 record with the notice's facts, its opening records, the
 market subjects' regions). A section whose tender notice never arrived gives
-nothing: neither its dataset family nor its parent record is known. See ``upward_datasets`` for
+nothing: neither its dataset family nor its parent record is known. See ``upward.datasets`` for
 the values' formats, the code table and the fields sent as ``NOT_RECORDED``.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from zhengwu.contexts.disclosure.upward_datasets import (
+from zhengwu.contexts.disclosure.upward.datasets import (
     CODES,
     CURRENCY,
     METHOD_LABELS,

@@ -1,0 +1,1 @@
+"""The upward push of the national data standard's datasets (city → province → nation), both sides."""
