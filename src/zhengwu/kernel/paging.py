@@ -47,16 +47,17 @@ def page_take(items: Countable[T], *, page: int, size: int) -> Page[T]:
     return Page(items=list(items[offset : offset + size]), total=items.count(), page=page, size=size)  # type: ignore[call-overload]
 
 
-def page_take_capped(items: Countable[T], *, page: int, size: int, cap: int) -> Page[T]:
+def page_take_capped(items: Countable[T], *, page: int, size: int, cap: int, counted: int | None = None) -> Page[T]:
     """Page ``page`` of ``size`` items, counting at most ``cap + 1`` of them.
 
-    One bounded COUNT (a count over the first ``cap + 1`` rows) and one query of ``size + 1``
-    rows, which tells whether a next page exists without counting the rest. Past the cap,
-    ``total`` is ``cap`` and ``capped`` is True.
+    One bounded COUNT (a count over the first ``cap + 1`` rows; or ``counted``, when the caller
+    already has it) and one query of ``size + 1`` rows, which tells whether a next page exists
+    without counting the rest. Past the cap, ``total`` is ``cap`` and ``capped`` is True.
     """
     offset = (page - 1) * size
     rows = list(items[offset : offset + size + 1])  # type: ignore[call-overload]
-    counted = items[: cap + 1].count()  # type: ignore[attr-defined]
+    if counted is None:
+        counted = items[: cap + 1].count()  # type: ignore[attr-defined]
     return Page(
         items=rows[:size],
         total=min(counted, cap),
