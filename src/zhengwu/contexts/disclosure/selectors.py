@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from zhengwu.contexts.disclosure.models import (
     AwardResult,
@@ -94,6 +94,9 @@ NOTICE_STATUSES: tuple[str, ...] = ("open", "closed", "publicity", "awarded", "f
 # Counting every match of a query over a million notices costs as much as reading them; past
 # this many the list says "more than" and the pages still go on.
 COUNT_CAP = 1_000
+# A common search looks through this many of the newest notices per row it needs before it falls
+# back to sorting the index's candidates (``notice_page``).
+WALK_PER_ROW = 20
 _REGION_RE = re.compile(r"^[0-9]{6}$")
 # An amendment of an amendment of …: a chain this long is a loop or an error, not a tender.
 MAX_CHAIN = 50
@@ -300,15 +303,18 @@ def notice_page(
         "date_to": date_to,
     }
     queryset = notice_search(**filters)
-    # The index finds the candidates of a search at once and the count stops at the cap. When it
-    # does stop there, the words are common: walking the newest notices and checking each one's
-    # text fills a page long before sorting the tens of thousands of candidates would (the
-    # planner, multiplying the pairs' frequencies as if independent, cannot tell).
-    counted = queryset[: COUNT_CAP + 1].count()
+    # Unordered: the count stops at the cap without sorting what it counts.
+    counted = queryset.order_by()[: COUNT_CAP + 1].count()
     if q.strip() and counted > COUNT_CAP:
-        queryset = notice_search(**filters, use_index=False)
-    # The search terms are for the index only; nobody reads them back.
-    queryset = queryset.defer("search_terms", *(("body", "attachments", "opening_keys") if brief else ()))
+        # The words are common: sorting the tens of thousands of candidates the index gives would
+        # cost far more than looking through the newest notices for a page of them (the planner,
+        # multiplying the pairs' frequencies as if independent, cannot tell). The newest ones
+        # that hold the words are the same whichever way they are found.
+        wanted = page * size + 1
+        newest = Notice.objects.order_by("-published_at", "-notice_id").values("id")[: WALK_PER_ROW * wanted]
+        walked = notice_search(**filters, use_index=False).filter(id__in=Subquery(newest))
+        if walked.order_by()[:wanted].count() == wanted:
+            queryset = walked
     return page_take_capped(queryset, page=page, size=size, cap=COUNT_CAP, counted=counted)
 
 

@@ -238,11 +238,18 @@ def test_a_search_for_common_words_lists_the_same_notices_without_sorting_every_
     assert (common["total"], common["total_capped"], common["has_next"]) == (3, True, True)
     second = client.get(API, {"q": "学校建设", "size": 5, "page": 2}).json()
     assert [item["notice_id"] for item in second["items"]] == rare[5:]
-    # Counted through the index, listed by walking the newest notices and checking their text.
+    # Counted through the index, listed by looking through the newest notices and their text.
     with CaptureQueriesContext(connection) as queries:
         notice_page(q="学校建设", size=5)
-    count, listing = (q["sql"] for q in queries.captured_queries)
+    count, probe, listing = (q["sql"] for q in queries.captured_queries)
     assert "COUNT(" in count.upper()
     assert "@@" in count
+    assert "@@" not in probe
     assert "@@" not in listing
     assert "LIKE" in listing.upper()
+    # Too few of them among the newest: the index's candidates are sorted instead, same answer.
+    monkeypatch.setattr(selectors, "WALK_PER_ROW", 1)
+    with CaptureQueriesContext(connection) as queries:
+        fallback = notice_page(q="学校建设", size=5, page=2)
+    assert [str(n.notice_id) for n in fallback.items] == rare[5:]
+    assert "@@" in queries.captured_queries[-1]["sql"]
