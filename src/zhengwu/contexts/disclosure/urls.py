@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zhengwu.contexts.disclosure import views
+from zhengwu.contexts.disclosure import views, views_statistics, views_transparency
 from zhengwu.contexts.disclosure.ocds import views as ocds_views
 from zhengwu.contexts.disclosure.upward import views as upward_views
 
@@ -14,10 +14,10 @@ urlpatterns = [
     path("projects/<str:project_code>/", views.project_detail, name="project_detail"),
     path("sections/<str:section_code>/", views.section_detail, name="section_detail"),
     path("sections/<str:section_code>/expert-draw.json", views.section_expert_draw, name="section_expert_draw"),
-    path("inclusion-proof/", views.inclusion_proof, name="inclusion_proof"),
-    path("transparency/", views.transparency, name="transparency"),
-    path("statistics/", views.statistics, name="statistics"),
-    path("statistics/<slug:figure>.<slug:fmt>", views.statistics_download, name="statistics_download"),
+    path("inclusion-proof/", views_transparency.inclusion_proof, name="inclusion_proof"),
+    path("transparency/", views_transparency.transparency, name="transparency"),
+    path("statistics/", views_statistics.statistics, name="statistics"),
+    path("statistics/<slug:figure>.<slug:fmt>", views_statistics.statistics_download, name="statistics_download"),
     # Open data (OCDS 1.1.5): stable URLs, the package at the top level.
     path("open-data/", ocds_views.open_data, name="open_data"),
     path("api/ocds/releases", ocds_views.releases, name="ocds_releases"),

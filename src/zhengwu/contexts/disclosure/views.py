@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_http_methods
 
 from zhengwu.contexts.bidding.events import opening_record_rows
-from zhengwu.contexts.disclosure.charts import FIGURE_NAMES, Cell, Figure, chart_svg, figures_build
 from zhengwu.contexts.disclosure.models import Notice
 from zhengwu.contexts.disclosure.selectors import (
     MARKET_ROLES,
@@ -28,7 +22,6 @@ from zhengwu.contexts.disclosure.selectors import (
     NOTICE_STATUSES,
     PROCEDURES,
     TRADE_TYPES,
-    ProofCheck,
     TimelineEntry,
     award_result_get,
     bid_freeze_get,
@@ -50,15 +43,6 @@ from zhengwu.contexts.disclosure.selectors import (
     section_failure_get,
     section_notices,
     section_timeline,
-)
-from zhengwu.contexts.disclosure.statistics import FIRST_YEAR, StatisticsQuery, statistics_get, statistics_query_parse
-from zhengwu.contexts.disclosure.transparency import (
-    AuditProofCheck,
-    freeze_roots_page,
-    local_tree_head,
-    proof_check,
-    tree_head_signature_ok,
-    tree_heads_latest,
 )
 from zhengwu.kernel.canonical import canonical_dumps
 from zhengwu.kernel.clock import CHINA_TZ, clock_now
@@ -418,67 +402,6 @@ def project_detail(request: HttpRequest, project_code: str) -> HttpResponse:
     return render(request, "disclosure/project.html", context)
 
 
-PROBLEM_LABELS = {
-    "not_included": _("The audit path does not lead from this receipt to the published root."),
-    "tree_size_differs": _("The proof is for a different number of bids than the published freeze."),
-    "root_differs": _("The proof names a different root than the one published here."),
-}
-
-
-AUDIT_PROBLEM_LABELS = {
-    "not_included": _("The audit path does not lead from this entry to the published root."),
-    "root_differs": _("The proof names a different root than the one published here for this size."),
-    "signature_differs": _("The proof's tree head carries a different signature than the one published here."),
-}
-
-
-@require_http_methods(["GET", "POST"])
-def inclusion_proof(request: HttpRequest) -> HttpResponse:
-    """Check an inclusion proof (pasted JSON) against what this platform published: a bid
-    receipt's against its section's freeze, an audit entry's against its platform's tree head."""
-    text = request.POST.get("proof", "") if request.method == "POST" else ""
-    result: ProofCheck | AuditProofCheck | None = None
-    error = ""
-    status = 200
-    if request.method == "POST":
-        try:
-            result = proof_check(proof=text)
-        except (InvalidInput, NotFound) as exc:
-            error, status = exc.message, exc.http_status
-    labels = AUDIT_PROBLEM_LABELS if isinstance(result, AuditProofCheck) else PROBLEM_LABELS
-    context = {
-        "proof": text,
-        "result": result,
-        "audit": isinstance(result, AuditProofCheck),
-        "problems": [labels.get(p, p) for p in result.problems] if result else [],
-        "error": error,
-    }
-    return render(request, "disclosure/inclusion_proof.html", context, status=status)
-
-
-def platform_title(name: str) -> str:
-    """A platform's name for people; the standalone deployment is all of them in one."""
-    meta = settings.ZHENGWU_PLATFORM_META
-    if name in meta:
-        return gettext(meta[name]["title"])
-    return gettext("All platforms (one deployment)") if name == "standalone" else name
-
-
-def transparency(request: HttpRequest) -> HttpResponse:
-    """Every platform's latest signed audit tree head and every section's bid-freeze root."""
-    page_text = request.GET.get("page", "1").strip()
-    page_number = int(page_text) if page_text.isdigit() and 0 < len(page_text) <= 5 else 1
-    freezes = freeze_roots_page(page=page_number, size=PAGE_SIZE)
-    context = {
-        "heads": [(h, platform_title(h.platform), tree_head_signature_ok(h)) for h in tree_heads_latest()],
-        "local_head": local_tree_head(),
-        "freezes": freezes,
-        "previous_url": f"?page={freezes.page - 1}" if freezes.has_previous else "",
-        "next_url": f"?page={freezes.page + 1}" if freezes.has_next else "",
-    }
-    return render(request, "disclosure/transparency.html", context)
-
-
 # After the evaluation: the candidates, the award, the contract ---------------------------------
 
 METHOD_LABELS = {
@@ -561,91 +484,4 @@ def section_expert_draw(request: HttpRequest, section_code: str) -> HttpResponse
         return render(request, "web/404.html", {"message": "该标段尚未公布专家抽取记录。"}, status=404)
     response = HttpResponse(canonical_dumps(publicity.draw_record), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="{_draw_record_name(publicity.section_code)}"'
-    return response
-
-
-# Statistics --------------------------------------------------------------------------------------
-
-STATISTICS_FORMATS = ("csv", "xlsx", "svg")
-# What Excel would read as the start of a formula in a CSV text cell (numbers are left alone).
-_CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _statistics(request: HttpRequest) -> tuple[StatisticsQuery, list[Figure]]:
-    """The query the request's filters make and its figures; ``InvalidInput`` on a bad filter."""
-    params = {name: request.GET.get(name, "").strip()[:40] for name in ("year", "trade_type")}
-    query = statistics_query_parse(**params)
-    return query, figures_build(statistics_get(query=query))
-
-
-def _statistics_refused(request: HttpRequest, error: InvalidInput) -> HttpResponse:
-    return render(request, "disclosure/statistics.html", {"error": error.message}, status=400)
-
-
-def _cell_shown(value: Cell) -> str:
-    return f"{value:,.2f}" if isinstance(value, Decimal) else str(value)
-
-
-def _cell_csv(value: Cell) -> str:
-    if isinstance(value, str) and value.startswith(_CSV_FORMULA_START):
-        return "'" + value
-    return str(value)
-
-
-def statistics(request: HttpRequest) -> HttpResponse:
-    """Public statistics: each figure as a chart, its numbers in a table, CSV and Excel downloads."""
-    try:
-        query, figures = _statistics(request)
-    except InvalidInput as exc:
-        return _statistics_refused(request, exc)
-    # The year as resolved, so a download made later still holds the numbers shown.
-    filters = urlencode({k: v for k, v in {"year": query.year, "trade_type": query.trade_type}.items() if v})
-    current = clock_now().astimezone(CHINA_TZ).year
-    context = {
-        "year": query.year,
-        "trade_type": query.trade_type or "",
-        "years": range(current, max(FIRST_YEAR, current - 9) - 1, -1),
-        "trade_types": [(code, TRADE_TYPE_NAMES[code]) for code in TRADE_TYPES],
-        "figures": [
-            {
-                "figure": figure,
-                # Drawn here from numbers and escaped labels (matplotlib escapes text; the title is escaped).
-                "svg": mark_safe(chart_svg(figure.chart, prefix=f"chart-{figure.name}")),  # noqa: S308
-                # (text, is a number) per cell: numbers are right-aligned.
-                "headers": [
-                    (header, bool(figure.rows) and not isinstance(figure.rows[0][i], str))
-                    for i, header in enumerate(figure.headers)
-                ],
-                "rows": [[(_cell_shown(cell), not isinstance(cell, str)) for cell in row] for row in figure.rows],
-                "filters": f"?{filters}",
-            }
-            for figure in figures
-        ],
-    }
-    return render(request, "disclosure/statistics.html", context)
-
-
-def statistics_download(request: HttpRequest, figure: str, fmt: str) -> HttpResponse:
-    """One figure's numbers as CSV (UTF-8 with BOM, for Excel) or Excel, or its chart as SVG."""
-    if figure not in FIGURE_NAMES or fmt not in STATISTICS_FORMATS:
-        raise Http404(figure)
-    try:
-        query, figures = _statistics(request)
-    except InvalidInput as exc:
-        return _statistics_refused(request, exc)
-    found = next(f for f in figures if f.name == figure)
-    filename = "-".join(filter(None, ("statistics", figure, str(query.year), query.trade_type)))
-    if fmt == "svg":
-        return HttpResponse(chart_svg(found.chart, prefix=figure), content_type="image/svg+xml; charset=utf-8")
-    if fmt == "xlsx":
-        return xlsx_response(
-            filename=filename, sheet=re.sub(r"[\[\]:*?/\\]", " ", found.title), headers=found.headers, rows=found.rows
-        )
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(found.headers)
-    writer.writerows([_cell_csv(cell) for cell in row] for row in found.rows)
-    # The BOM tells Excel the file is UTF-8; without it, Chinese headers open garbled.
-    response = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     return response
