@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from zhengwu.contexts.disclosure.models import (
     AwardResult,
@@ -311,8 +311,11 @@ def notice_page(
         # multiplying the pairs' frequencies as if independent, cannot tell). The newest ones
         # that hold the words are the same whichever way they are found.
         wanted = page * size + 1
-        newest = Notice.objects.order_by("-published_at", "-notice_id").values("id")[: WALK_PER_ROW * wanted]
-        walked = notice_search(**filters, use_index=False).filter(id__in=Subquery(newest))
+        # The newest rows' keys first, as a list: looked up by primary key, never a scan of the table.
+        newest = list(
+            Notice.objects.order_by("-published_at", "-notice_id").values_list("id", flat=True)[: WALK_PER_ROW * wanted]
+        )
+        walked = notice_search(**filters, use_index=False).filter(id__in=newest)
         if walked.order_by()[:wanted].count() == wanted:
             queryset = walked
     return page_take_capped(queryset, page=page, size=size, cap=COUNT_CAP, counted=counted)

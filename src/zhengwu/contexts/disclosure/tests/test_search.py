@@ -241,7 +241,8 @@ def test_a_search_for_common_words_lists_the_same_notices_without_sorting_every_
     # Counted through the index, listed by looking through the newest notices and their text.
     with CaptureQueriesContext(connection) as queries:
         notice_page(q="学校建设", size=5)
-    count, probe, listing = (q["sql"] for q in queries.captured_queries)
+    count, newest, probe, listing = (q["sql"] for q in queries.captured_queries)
+    assert "LIMIT 120" in newest  # 20 of the newest notices for each of the 6 rows wanted
     assert "COUNT(" in count.upper()
     assert "@@" in count
     assert "@@" not in probe
