@@ -94,9 +94,9 @@ NOTICE_STATUSES: tuple[str, ...] = ("open", "closed", "publicity", "awarded", "f
 # Counting every match of a query over a million notices costs as much as reading them; past
 # this many the list says "more than" and the pages still go on.
 COUNT_CAP = 1_000
-# A common search looks through this many of the newest notices per row it needs before it falls
-# back to sorting the index's candidates (``notice_page``).
-WALK_PER_ROW = 20
+# A common search looks through this many of the newest notices per row it needs (a first, then
+# a wider look) before it falls back to sorting the index's candidates (``notice_page``).
+WALK_PER_ROW: tuple[int, ...] = (50, 500)
 _REGION_RE = re.compile(r"^[0-9]{6}$")
 # An amendment of an amendment of …: a chain this long is a loop or an error, not a tender.
 MAX_CHAIN = 50
@@ -182,9 +182,12 @@ def _text_filter(queryset: QuerySet[Notice], *, q: str, use_index: bool = True) 
             # The same expression as the GIN index of migration 0008, or the index is not used.
             queryset = queryset.extra(where=["search_terms::tsvector @@ %s::tsquery"], params=[tsquery])
     for word in words:
+        # A word with no letters that have a case (Chinese, digits) is matched as it is: folding
+        # the case of a whole notice text, row after row, is most of what the check costs.
+        lookup = "icontains" if word.upper() != word.lower() else "contains"
         anywhere = Q()
         for field in NOTICE_TEXT_FIELDS:
-            anywhere |= Q(**{f"{field}__icontains": word})
+            anywhere |= Q(**{f"{field}__{lookup}": word})
         queryset = queryset.filter(anywhere)
     return queryset
 
@@ -302,7 +305,9 @@ def notice_page(
         "date_from": date_from,
         "date_to": date_to,
     }
-    queryset = notice_search(**filters)
+    # The search terms are for the index only; nobody reads them back.
+    unread = ("search_terms", *(("body", "attachments", "opening_keys") if brief else ()))
+    queryset = notice_search(**filters).defer(*unread)
     # Unordered: the count stops at the cap without sorting what it counts.
     counted = queryset.order_by()[: COUNT_CAP + 1].count()
     if q.strip() and counted > COUNT_CAP:
@@ -311,13 +316,16 @@ def notice_page(
         # multiplying the pairs' frequencies as if independent, cannot tell). The newest ones
         # that hold the words are the same whichever way they are found.
         wanted = page * size + 1
-        # The newest rows' keys first, as a list: looked up by primary key, never a scan of the table.
-        newest = list(
-            Notice.objects.order_by("-published_at", "-notice_id").values_list("id", flat=True)[: WALK_PER_ROW * wanted]
-        )
-        walked = notice_search(**filters, use_index=False).filter(id__in=newest)
-        if walked.order_by()[:wanted].count() == wanted:
-            queryset = walked
+        latest = Notice.objects.order_by("-published_at", "-notice_id").values_list("id", flat=True)
+        for per_row in WALK_PER_ROW:
+            # The newest rows' keys first, as a list: looked up by primary key, never a table scan.
+            walked = notice_search(**filters, use_index=False).defer(*unread)
+            rows = list(walked.filter(id__in=list(latest[: per_row * wanted]))[:wanted])
+            if len(rows) == wanted:
+                offset = (page - 1) * size
+                return Page(
+                    items=rows[offset : offset + size], total=COUNT_CAP, page=page, size=size, capped=True, more=True
+                )
     return page_take_capped(queryset, page=page, size=size, cap=COUNT_CAP, counted=counted)
 
 
