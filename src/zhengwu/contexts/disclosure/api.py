@@ -41,6 +41,7 @@ from zhengwu.contexts.disclosure.statistics import (
     statistics_get,
     statistics_query_parse,
 )
+from zhengwu.contexts.disclosure.upward.api import upward_routes_add
 from zhengwu.kernel.errors import InvalidInput, NotFound
 from zhengwu.kernel.money import money_from_fen
 
@@ -303,8 +304,6 @@ def router_build(*, platform: str) -> Router | None:
     _results_routes_add(router)
     _statistics_routes_add(router)
     # The upward push: the higher-level platform's upload endpoint and the sync report.
-    from zhengwu.contexts.disclosure.upward.api import upward_routes_add
-
     upward_routes_add(router)
     return router
 

@@ -19,15 +19,11 @@ import logging
 import re
 import threading
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
-import matplotlib
 from django.core.cache import cache
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from matplotlib import font_manager
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure as Canvas
-from matplotlib.ticker import MaxNLocator
 
 from zhengwu.contexts.disclosure.statistics import (
     CountGroup,
@@ -37,8 +33,9 @@ from zhengwu.contexts.disclosure.statistics import (
 )
 from zhengwu.kernel.money import FEN_PER_YUAN, money_from_fen
 
-# Headless and safe in a server process (no pyplot, no display): set before anything draws.
-matplotlib.use("Agg")
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 logger = logging.getLogger(__name__)
 
 Cell = str | int | Decimal
@@ -367,6 +364,8 @@ def figures_build(stats: Statistics) -> list[Figure]:
 @functools.lru_cache(maxsize=1)
 def _font_family() -> tuple[str, ...]:
     """Noto Sans CJK SC if installed; without it the text is still text, drawn by the reader's fonts."""
+    from matplotlib import font_manager
+
     names = {f.name for f in font_manager.fontManager.ttflist}
     if CJK_FONT in names:
         return (CJK_FONT, "DejaVu Sans")
@@ -375,6 +374,8 @@ def _font_family() -> tuple[str, ...]:
 
 
 def _draw_panel(ax: Axes, chart: Chart, panel: Panel) -> None:
+    from matplotlib.ticker import MaxNLocator
+
     positions = list(range(len(chart.categories)))
     base = [0.0] * len(positions)
     container = None
@@ -411,6 +412,13 @@ def _draw_panel(ax: Axes, chart: Chart, panel: Panel) -> None:
 
 def _draw(chart: Chart) -> str:
     """The chart as an SVG document (the XML declaration and doctype removed)."""
+    # matplotlib is imported on the first drawing, not when the public site starts: most requests
+    # draw nothing (drawings are cached), and the API's figures need only the numbers.
+    import matplotlib
+    from matplotlib.figure import Figure as Canvas
+
+    # Headless and safe in a server process (no pyplot, no display).
+    matplotlib.use("Agg")
     rows = max(1, len(chart.categories))
     panel_height = 0.34 * rows + 0.9 if chart.horizontal else 2.4
     settings = matplotlib.rc_context(

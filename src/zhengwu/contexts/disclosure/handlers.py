@@ -30,6 +30,7 @@ from zhengwu.contexts.disclosure.models import (
 )
 from zhengwu.contexts.disclosure.ocds.store import OCDS_EVENT_TYPES, handler_with_releases
 from zhengwu.contexts.disclosure.search import notice_search_document
+from zhengwu.contexts.disclosure.upward.services import upward_event_received
 from zhengwu.contexts.evaluation.events import AwardDecided, CandidatesPublished, ContractRegistered, event_received
 from zhengwu.contexts.experts.events import DrawCommitted
 from zhengwu.contexts.identity.events import MarketSubjectChanged
@@ -584,9 +585,6 @@ def _then_upward(
     handler: Callable[[dict[str, Any], Envelope], None],
 ) -> Callable[[dict[str, Any], Envelope], None]:
     def applied_then_queued(payload: dict[str, Any], envelope: Envelope) -> None:
-        # Imported here so that this block stays whole at the end of the module.
-        from zhengwu.contexts.disclosure.upward.services import upward_event_received
-
         handler(payload, envelope)
         upward_event_received(payload=payload, envelope=envelope)
 

@@ -157,19 +157,16 @@ def notice_status_filter(queryset: QuerySet[Notice], *, status: str) -> QuerySet
 
 def notice_status(*, notice: Notice) -> str:
     """Where the trade of ``notice`` stands now (one of ``NOTICE_STATUSES``), or "" for a notice
-    without a bid deadline that belongs to no known stage."""
-    code = notice.project_code
-    if Notice.objects.filter(project_code=code, kind="termination").exists():
-        return "terminated"
-    if AwardResult.objects.filter(project_code=code).exists():
-        return "awarded"
-    if CandidatePublicity.objects.filter(project_code=code).exists():
-        return "publicity"
-    if SectionFailure.objects.filter(project_code=code).exists():
-        return "failed"
-    if notice.bid_deadline is None:
-        return ""
-    return "open" if notice.bid_deadline > clock_now() else "closed"
+    without a bid deadline that belongs to no known stage.
+
+    The rules are ``notice_status_filter``'s; a trade matching several (terminated after an
+    award, say) is shown at the one that came last.
+    """
+    this = Notice.objects.filter(pk=notice.pk)
+    for status in ("terminated", "awarded", "publicity", "failed", "open", "closed"):
+        if notice_status_filter(this, status=status).exists():
+            return status
+    return ""
 
 
 def _text_filter(queryset: QuerySet[Notice], *, q: str, use_index: bool = True) -> QuerySet[Notice]:

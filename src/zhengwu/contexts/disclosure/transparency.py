@@ -21,7 +21,7 @@ from zhengwu.kernel.errors import InvalidInput, NotFound
 from zhengwu.kernel.paging import Page, page_take
 from zhengwu.platform.audit.chain import instant_text, tree_head_payload
 from zhengwu.platform.audit.merkle import merkle_inclusion_verify
-from zhengwu.platform.audit.selectors import AUDIT_PROOF_FORMAT, audit_latest_tree_head
+from zhengwu.platform.audit.selectors import AUDIT_PROOF_FORMAT
 from zhengwu.platform.audit.verification import leaf_bytes
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -29,21 +29,14 @@ _PLATFORM = re.compile(r"^[a-z_]{1,40}$")
 
 
 def tree_heads_latest() -> list[PublishedTreeHead]:
-    """The latest published head of each platform that sent one, by platform name."""
-    latest: dict[str, PublishedTreeHead] = {}
-    for head in PublishedTreeHead.objects.order_by("platform", "-tree_size"):
-        latest.setdefault(head.platform, head)
-    return [latest[name] for name in sorted(latest)]
+    """The latest published head of each platform that sent one, by platform name.
 
-
-def tree_heads_of(*, platform: str, limit: int = 50) -> list[PublishedTreeHead]:
-    """The most recent ``limit`` heads a platform published, newest first."""
-    return list(PublishedTreeHead.objects.filter(platform=platform).order_by("-tree_size")[: max(0, min(limit, 500))])
-
-
-def local_tree_head() -> Any:
-    """This deployable's own latest head (the public platform's own log), or None."""
-    return audit_latest_tree_head()
+    One lookup per platform (a handful) on the (platform, tree size) index: a platform sends a
+    head every ten minutes, so its history grows without end and is never read whole here.
+    """
+    platforms = PublishedTreeHead.objects.order_by("platform").values_list("platform", flat=True).distinct()
+    heads = [PublishedTreeHead.objects.filter(platform=name).order_by("-tree_size").first() for name in platforms]
+    return [head for head in heads if head is not None]
 
 
 def freeze_roots_page(*, page: int = 1, size: int = 20) -> Page[BidFreeze]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -44,6 +43,7 @@ from zhengwu.contexts.disclosure.selectors import (
     section_notices,
     section_timeline,
 )
+from zhengwu.contexts.disclosure.statistics import savings_rate
 from zhengwu.kernel.canonical import canonical_dumps
 from zhengwu.kernel.clock import CHINA_TZ, clock_now
 from zhengwu.kernel.errors import InvalidInput, NotFound
@@ -421,10 +421,8 @@ def publicity_state(*, starts_at: dt.datetime, ends_at: dt.datetime, now: dt.dat
 
 def savings_percent(*, savings_fen: int, budget_fen: int) -> str:
     """Savings as a percentage of the budget to two decimals (``"12.35"``); empty without a budget."""
-    if budget_fen <= 0:
-        return ""
-    percent = (Decimal(savings_fen) * 100 / Decimal(budget_fen)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return f"{percent}"
+    rate = savings_rate(savings_fen=savings_fen, budget_fen=budget_fen)
+    return "" if rate is None else f"{rate}"
 
 
 def _yuan(value: Any) -> str:

@@ -13,13 +13,13 @@ from zhengwu.contexts.disclosure.selectors import ProofCheck
 from zhengwu.contexts.disclosure.transparency import (
     AuditProofCheck,
     freeze_roots_page,
-    local_tree_head,
     proof_check,
     tree_head_signature_ok,
     tree_heads_latest,
 )
 from zhengwu.contexts.disclosure.views import PAGE_SIZE
 from zhengwu.kernel.errors import InvalidInput, NotFound
+from zhengwu.platform.audit.selectors import audit_latest_tree_head
 
 PROBLEM_LABELS = {
     "not_included": _("The audit path does not lead from this receipt to the published root."),
@@ -74,7 +74,7 @@ def transparency(request: HttpRequest) -> HttpResponse:
     freezes = freeze_roots_page(page=page_number, size=PAGE_SIZE)
     context = {
         "heads": [(h, platform_title(h.platform), tree_head_signature_ok(h)) for h in tree_heads_latest()],
-        "local_head": local_tree_head(),
+        "local_head": audit_latest_tree_head(),
         "freezes": freezes,
         "previous_url": f"?page={freezes.page - 1}" if freezes.has_previous else "",
         "next_url": f"?page={freezes.page + 1}" if freezes.has_next else "",
