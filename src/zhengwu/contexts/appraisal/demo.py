@@ -76,11 +76,16 @@ DEPARTMENTS = [
 ]
 
 
-def _centres() -> list[tuple[str, str]]:
-    centres = [("530100", "昆明市政务服务中心")]
-    centres += [(code, f"{name}政务服务中心") for code, name in _DISTRICTS]
-    centres += [("530100", f"{zone}政务服务中心") for zone in _ZONES]
-    centres += [("530100", f"昆明市政务服务中心{sub}分中心") for sub in _SUBCENTRES]
+_STREET_DISTRICTS = ["五华区"] * 4 + ["盘龙区"] * 4 + ["西山区"] * 3 + ["官渡区"] * 3
+
+
+def _centres() -> list[tuple[str, str, str, str]]:
+    """(region code, district, level, name) of the forty centres."""
+    centres = [("530100", "昆明市", "city", "昆明市政务服务中心")]
+    centres += [(code, name, "county", f"{name}政务服务中心") for code, name in _DISTRICTS]
+    centres += [("530100", zone, "county", f"{zone}政务服务中心") for zone in _ZONES]
+    centres += [("530100", "昆明市", "city", f"昆明市政务服务中心{sub}分中心") for sub in _SUBCENTRES]
+    codes = {name: code for code, name in _DISTRICTS}
     # Street-level centres of the four main districts complete the forty.
     streets = [
         "华山",
@@ -98,7 +103,10 @@ def _centres() -> list[tuple[str, str]]:
         "海口",
         "团结",
     ]
-    centres += [("530100", f"{street}街道便民服务中心") for street in streets]
+    centres += [
+        (codes[district], district, "street", f"{street}街道便民服务中心")
+        for street, district in zip(streets, _STREET_DISTRICTS, strict=True)
+    ]
     return centres[:40]
 
 
@@ -107,8 +115,24 @@ def demo_load(*, platforms: list[str]) -> list[dict[str, Any]]:
     if "appraisal" not in platforms or Unit.objects.exists():
         return []
     system = Actor.system("demo")
-    for i, (region, name) in enumerate(_centres(), start=1):
-        unit_create(code=f"C{i:03d}", name=name, kind=Unit.Kind.CENTRE, region_code=region, by=system)
+    for i, (region, district, level, name) in enumerate(_centres(), start=1):
+        unit_create(
+            code=f"C{i:03d}",
+            name=name,
+            kind=Unit.Kind.CENTRE,
+            level=level,
+            region_code=region,
+            district=district,
+            by=system,
+        )
     for i, name in enumerate(DEPARTMENTS, start=1):
-        unit_create(code=f"D{i:03d}", name=name, kind=Unit.Kind.DEPARTMENT, region_code="530100", by=system)
+        unit_create(
+            code=f"D{i:03d}",
+            name=name,
+            kind=Unit.Kind.DEPARTMENT,
+            level=Unit.Level.CITY,
+            region_code="530100",
+            district="昆明市",
+            by=system,
+        )
     return []

@@ -13,7 +13,16 @@ from zhengwu.platform.audit.services import audit_append
 UNIT_MANAGERS = frozenset({"appraiser"})
 
 
-def unit_create(*, code: str, name: str, kind: str, region_code: str = "", by: Actor) -> Unit:
+def unit_create(
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    level: str = "city",
+    region_code: str = "",
+    district: str = "",
+    by: Actor,
+) -> Unit:
     """Register a service unit for appraisal. Only the third-party evaluator manages units."""
     if not (by.is_system or by.has_role(*UNIT_MANAGERS)):
         raise PermissionDenied("只有第三方评价机构可以管理评价对象")
@@ -22,15 +31,25 @@ def unit_create(*, code: str, name: str, kind: str, region_code: str = "", by: A
         raise InvalidInput("编号和名称不能为空", code="unit_required")
     if kind not in Unit.Kind.values:
         raise InvalidInput("评价对象类型无效", code="unit_kind", detail={"kind": kind})
+    if level not in Unit.Level.values:
+        raise InvalidInput("评价对象层级无效", code="unit_level", detail={"level": level})
     with transaction.atomic():
         if Unit.objects.filter(code=code).exists() or Unit.objects.filter(name=name).exists():
             raise Conflict("评价对象编号或名称已存在", code="unit_taken", detail={"code": code, "name": name})
-        unit = Unit.objects.create(code=code, name=name, kind=kind, region_code=region_code, created_at=clock_now())
+        unit = Unit.objects.create(
+            code=code,
+            name=name,
+            kind=kind,
+            level=level,
+            region_code=region_code,
+            district=district,
+            created_at=clock_now(),
+        )
         audit_append(
             actor=by,
             action="appraisal.unit.create",
             object_type="appraisal.unit",
             object_id=code,
-            after={"code": code, "name": name, "kind": kind},
+            after={"code": code, "name": name, "kind": kind, "level": level},
         )
     return unit
