@@ -44,6 +44,8 @@ The upward push (public platform → the provincial/national platform; 《公共
 - ``ZHENGWU_UPWARD_MEDIA``  NOTICE_MEDIA: the name of the medium notices appear in
 - ``ZHENGWU_UPWARD_SOURCES`` receiving side: ``code=public_key_b64,...``, the lower-level platforms
   (by their PUB_SERVICE_PLAT_CODE) allowed to push here and their Ed25519 public keys
+- ``ZHENGWU_APPRAISAL_CHANNELS`` ``sms=dotted.Class,email=dotted.Class``: the appraisal's invitation
+  gateways (plug-ins); unset = the local channel, which keeps messages in the database
 """
 
 from __future__ import annotations
@@ -262,6 +264,9 @@ ZHENGWU_UPWARD_PUB_SERVICE_PLAT = os.environ.get("ZHENGWU_UPWARD_PUB_SERVICE_PLA
 ZHENGWU_UPWARD_TRADE_SYSTEM_NO = os.environ.get("ZHENGWU_UPWARD_TRADE_SYSTEM_NO", "").strip()
 ZHENGWU_UPWARD_MEDIA = os.environ.get("ZHENGWU_UPWARD_MEDIA", "公共资源交易服务平台").strip()
 ZHENGWU_UPWARD_SOURCES = os.environ.get("ZHENGWU_UPWARD_SOURCES", "")
+ZHENGWU_APPRAISAL_CHANNELS = dict(
+    pair.strip().split("=", 1) for pair in os.environ.get("ZHENGWU_APPRAISAL_CHANNELS", "").split(",") if "=" in pair
+)
 # Reverse proxies whose X-Forwarded-For is believed (login throttling counts per client IP).
 ZHENGWU_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("ZHENGWU_TRUSTED_PROXIES", "").split(",") if p.strip()]
 
