@@ -55,6 +55,7 @@ from zhengwu.contexts.appraisal.sampling import (
     unit_draw,
     unit_plan,
 )
+from zhengwu.contexts.appraisal.systems import system_freeze
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import CHINA_TZ, clock_now
 from zhengwu.kernel.errors import Conflict, InvalidInput, NotFound
@@ -193,9 +194,7 @@ def round_create(
             chosen = list(Unit.objects.filter(active=True)) if units is None else list(units)
             if not chosen:
                 raise InvalidInput("没有参评单位", code="round_units_empty")
-            frozen = IndicatorSystem.objects.select_for_update().get(pk=system.pk)
-            frozen.status = IndicatorSystem.Status.FROZEN
-            frozen.save(update_fields=["status"])
+            frozen = system_freeze(system=system, by=by)
             now = clock_now()
             round = Round.objects.create(
                 code=code,
@@ -236,7 +235,6 @@ def round_create(
     except IntegrityError:
         # Another request created the same code between the check and the insert.
         raise Conflict(f"轮次{code}已存在", code="round_taken", detail={"code": code}) from None
-    system.status = IndicatorSystem.Status.FROZEN
     return round
 
 

@@ -76,7 +76,7 @@ def world(db: Any) -> World:
 def _audits(prefix: str = "appraisal.") -> list[tuple[str, str]]:
     return list(
         AuditEntry.objects.filter(action__startswith=prefix)
-        .exclude(action="appraisal.unit.create")
+        .exclude(action__in=["appraisal.unit.create", "appraisal.system.freeze"])
         .order_by("id")
         .values_list("action", "object_id")
     )
