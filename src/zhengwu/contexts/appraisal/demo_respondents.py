@@ -70,12 +70,14 @@ def respondent_simulate(
     answers: dict[str, str] = {}
     timings: dict[str, int] = {}
     views: dict[str, list[float]] = {}
-    problem_item = None
+    problems: list[tuple[str, str]] = []
     for item in items:
         if not relevant(item.relevant, answers):
             continue
         timings[item.name] = int(rng.lognormal(np.log(seconds_per_item * 1000), 0.35))
-        if item.kind == "select_one":
+        if item.kind == "select_one" and problems and {code for code, _ in item.choices} <= set(names):
+            answers[item.name] = problems[-1][1]  # the topic of the problem just written
+        elif item.kind == "select_one":
             weights = np.array([3.0 if i == 0 else 1.0 for i in range(len(item.choices))])
             answers[item.name] = item.choices[int(rng.choice(len(item.choices), p=weights / weights.sum()))][0]
         elif item.kind in ("rating5", "yes_no"):
@@ -88,19 +90,19 @@ def respondent_simulate(
                 answers[item.name] = _level(view)
             else:
                 answers[item.name] = "yes" if rng.random() < 1 / (1 + np.exp(-(view - 55) / 8)) else "no"
-        elif item.kind == "problem":
-            problem_item = item
+        elif item.kind == "problem" and views:
+            # Someone who had a bad time in one area often says what it was.
+            worst = min(views, key=lambda c: float(np.mean(views[c])))
+            if float(np.mean(views[worst])) < 62 and rng.random() < 0.6:
+                text = _problem_text(names[worst], rng)
+                answers[item.name] = text
+                timings[item.name] = int(rng.lognormal(np.log(30_000), 0.3))
+                problems.append((text, worst))
+            else:
+                timings.pop(item.name)
         else:
-            timings.pop(item.name, None)
-    response = SimulatedResponse(answers=answers, timings=timings)
-    if problem_item is not None and views:
-        worst = min(views, key=lambda c: float(np.mean(views[c])))
-        if float(np.mean(views[worst])) < 62 and rng.random() < 0.6:
-            text = _problem_text(names[worst], rng)
-            answers[problem_item.name] = text
-            timings[problem_item.name] = int(rng.lognormal(np.log(30_000), 0.3))
-            response.problems.append((text, worst))
-    return response
+            timings.pop(item.name)
+    return SimulatedResponse(answers=answers, timings=timings, problems=problems)
 
 
 def respondent_plant(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from zhengwu.contexts.appraisal.models import Unit
+from zhengwu.contexts.appraisal.models import Unit, UnitMember
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import clock_now
 from zhengwu.kernel.errors import Conflict, InvalidInput, PermissionDenied
@@ -53,3 +53,25 @@ def unit_create(
             after={"code": code, "name": name, "kind": kind, "level": level},
         )
     return unit
+
+
+def unit_member_add(*, unit: Unit, user_id: int, username: str, by: Actor) -> UnitMember:
+    """Link a department user to the unit they speak for (one unit per user); the evaluator does it."""
+    if not (by.is_system or by.has_role(*UNIT_MANAGERS)):
+        raise PermissionDenied("只有第三方评价机构可以管理评价对象")
+    with transaction.atomic():
+        existing = UnitMember.objects.filter(user_id=user_id).select_related("unit").first()
+        if existing is not None:
+            if existing.unit_id == unit.pk:
+                return existing
+            taken = {"unit": existing.unit.code}
+            raise Conflict(f"用户{username}已关联{existing.unit.name}", code="unit_member_taken", detail=taken)
+        member = UnitMember.objects.create(unit=unit, user_id=user_id, username=username, created_at=clock_now())
+        audit_append(
+            actor=by,
+            action="appraisal.unit.member_add",
+            object_type="appraisal.unit",
+            object_id=unit.code,
+            after={"username": username},
+        )
+    return member
