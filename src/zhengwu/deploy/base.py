@@ -46,10 +46,22 @@ The upward push (public platform → the provincial/national platform; 《公共
   (by their PUB_SERVICE_PLAT_CODE) allowed to push here and their Ed25519 public keys
 - ``ZHENGWU_APPRAISAL_CHANNELS`` ``sms=dotted.Class,email=dotted.Class``: the appraisal's invitation
   gateways (plug-ins); unset = the local channel, which keeps messages in the database
+- ``ZHENGWU_APPRAISAL_TICKET_WORKDAYS`` working days a unit has to rectify a feedback ticket (15, the
+  Sichuan rule; the national 好差评 text is unverified on this point, others use 5 or 7)
+- ``ZHENGWU_APPRAISAL_ESCALATE_AFTER_WORKDAYS`` working days past its deadline after which an open
+  ticket goes to the city's supervision office and leaders (5); past the deadline at all, the
+  unit's head is notified
+- ``ZHENGWU_APPRAISAL_ACCOUNTABILITY`` the accountability rules as a JSON list of objects
+  (``code``, ``title``, ``outcome``, ``min_last``, ``window_rounds`` — null for the calendar year —,
+  ``requires_harm_flag``, ``require_current_last``); unset = Kunming's two rules (last twice in a
+  year → 通报批评、约谈; last twice and a harm flag → 移交纪检监察机关)
+- ``ZHENGWU_APPRAISAL_HARM_FLAG_ROLES`` comma-separated roles of the officials who may find that a
+  unit seriously harmed key investment projects (``city_leader``); never the evaluator
 """
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -313,3 +325,32 @@ ZHENGWU_EXCHANGE_ROUTES: dict[str, list[str]] = {
 ZHENGWU_EXCHANGE_TRANSPORTS: dict[str, str] = {
     "upward": "zhengwu.contexts.disclosure.upward.transport.upward_transport_build",
 }
+
+# The appraisal's feedback tickets, accountability rules and harm-flag officials (see the docstring).
+ZHENGWU_APPRAISAL_TICKET_WORKDAYS = int(os.environ.get("ZHENGWU_APPRAISAL_TICKET_WORKDAYS", "15"))
+ZHENGWU_APPRAISAL_ESCALATE_AFTER_WORKDAYS = int(os.environ.get("ZHENGWU_APPRAISAL_ESCALATE_AFTER_WORKDAYS", "5"))
+ZHENGWU_APPRAISAL_ACCOUNTABILITY: list[dict[str, Any]] = (
+    json.loads(os.environ["ZHENGWU_APPRAISAL_ACCOUNTABILITY"])
+    if os.environ.get("ZHENGWU_APPRAISAL_ACCOUNTABILITY", "").strip()
+    else [
+        {
+            "code": "last_twice_in_year",
+            "title": "同一年度内两次排名末位",
+            "outcome": "通报批评，约谈主要负责人",
+            "min_last": 2,
+            "window_rounds": None,
+            "requires_harm_flag": False,
+        },
+        {
+            "code": "last_twice_key_projects",
+            "title": "两个季度排名末位且严重影响重点投资项目",
+            "outcome": "移交纪检监察机关",
+            "min_last": 2,
+            "window_rounds": None,
+            "requires_harm_flag": True,
+        },
+    ]
+)
+ZHENGWU_APPRAISAL_HARM_FLAG_ROLES = [
+    r.strip() for r in os.environ.get("ZHENGWU_APPRAISAL_HARM_FLAG_ROLES", "city_leader").split(",") if r.strip()
+]
