@@ -23,7 +23,6 @@ urlpatterns += [
     path("rounds/<str:code>/frame/", views_rounds.round_frame_upload, name="round_frame_upload"),
     path("rounds/<str:code>/outcome/", views_rounds.invitation_outcome_view, name="round_outcome"),
     path("rounds/<str:code>/invitations.xlsx", views_rounds.round_invitations_xlsx, name="round_invitations_xlsx"),
-    path("rounds/<str:code>/<str:action>/", views_rounds.round_action, name="round_action"),
 ]
 
 # Indicator systems: versions, the tree, XLSForm download and upload (views_systems).
@@ -57,4 +56,9 @@ urlpatterns += [
     path("rounds/<str:code>/reports/", views_reports.round_reports, name="round_reports"),
     path("rounds/<str:code>/reports/build/", views_reports.round_reports_build, name="round_reports_build"),
     path("rounds/<str:code>/reports/<int:report_id>/pdf", views_reports.report_pdf, name="report_pdf"),
+]
+
+# Last: the rounds' action URL would otherwise swallow every rounds/<code>/<page>/ above.
+urlpatterns += [
+    path("rounds/<str:code>/<str:action>/", views_rounds.round_action, name="round_action"),
 ]
