@@ -24,6 +24,8 @@ from zhengwu.contexts.appraisal import rounds
 from zhengwu.contexts.appraisal.frame import FrameImportReport
 from zhengwu.contexts.appraisal.frame_sheet import COLUMNS, REQUIRED
 from zhengwu.contexts.appraisal.models import IndicatorSystem, Invitation, Round
+from zhengwu.contexts.appraisal.publication import round_publish
+from zhengwu.contexts.appraisal.results import round_results_compute
 from zhengwu.contexts.identity.selectors import actor_for
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.errors import InvalidInput, NotFound, ZhengwuError
@@ -233,7 +235,7 @@ def _link_base(request: HttpRequest) -> str:
 @require_POST
 @roles_required(APPRAISER)
 def round_action(request: HttpRequest, code: str, action: str) -> HttpResponse:
-    """Add the trading platform's enterprises, draw the sample, open or close the round."""
+    """Add the trading platform's enterprises, draw the sample, open or close the round, score it, publish it."""
     round = _round_for(code)
     actor = _actor(request)
     try:
@@ -259,6 +261,15 @@ def round_action(request: HttpRequest, code: str, action: str) -> HttpResponse:
         elif action == "close":
             rounds.round_close(round=round, by=actor)
             note = gettext("Collecting closed.")
+        elif action == "score":
+            result = round_results_compute(round=round, by=actor)
+            note = gettext("Scored: city score %(score).2f from %(n)d responses.") % {
+                "score": result.city_score,
+                "n": result.responses_used,
+            }
+        elif action == "publish":
+            round_publish(round=round, by=actor)
+            note = gettext("Published; the reports are being built.")
         else:
             raise Http404
     except ZhengwuError as exc:
