@@ -35,7 +35,8 @@ from zhengwu.contexts.appraisal.access import APPRAISER, raw_view_audit
 from zhengwu.contexts.appraisal.models import Invitation, Problem, Response, Round
 from zhengwu.contexts.appraisal.qc import QcItems, QcRecord, flags_response
 from zhengwu.contexts.appraisal.skiplogic import relevant_evaluate
-from zhengwu.contexts.appraisal.system import CategoryDef, ItemDef, SystemDef, system_from_dict
+from zhengwu.contexts.appraisal.system import CategoryDef, ItemDef, SystemDef
+from zhengwu.contexts.appraisal.systems import system_def
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import clock_now
 from zhengwu.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -90,7 +91,7 @@ def invitation_by_token(*, token: str) -> Invitation:
 
 
 def _system(invitation: Invitation) -> SystemDef:
-    return system_from_dict(invitation.round.system.definition)
+    return system_def(system=invitation.round.system)
 
 
 def questionnaire_for(*, invitation: Invitation) -> list[ItemDef]:
@@ -391,7 +392,7 @@ def response_submit(
     round_ = Round.objects.select_related("system").get(pk=invitation.round_id)
     if round_.status != Round.Status.COLLECTING:
         raise Conflict("本轮调查未在进行中，暂不能提交问卷", code="appraisal_round_not_collecting")
-    system = system_from_dict(round_.system.definition)
+    system = system_def(system=round_.system)
     kind = invitation.unit.kind
     items = system.items_for(kind)
     categories = [c for c in system.categories if c.applies_to in ("all", kind)]

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+
+from zhengwu.contexts.appraisal.demo_quarter import demo_quarters_run
 from zhengwu.contexts.appraisal.models import Unit
 from zhengwu.contexts.appraisal.services import unit_create
 from zhengwu.kernel.actor import Actor
@@ -111,9 +114,16 @@ def _centres() -> list[tuple[str, str, str, str]]:
 
 
 def demo_load(*, platforms: list[str]) -> list[dict[str, Any]]:
-    """Create the demo units once; running it again changes nothing."""
-    if "appraisal" not in platforms or Unit.objects.exists():
+    """Create the demo units and run two quarters on them, once; running it again changes nothing."""
+    if "appraisal" not in platforms:
         return []
+    if not Unit.objects.exists():
+        demo_units_create()
+    demo_quarters_run(link_base=settings.ZHENGWU_PUBLIC_URL)
+    return []
+
+
+def demo_units_create() -> None:
     system = Actor.system("demo")
     for i, (region, district, level, name) in enumerate(_centres(), start=1):
         unit_create(
@@ -135,4 +145,3 @@ def demo_load(*, platforms: list[str]) -> list[dict[str, Any]]:
             district="昆明市",
             by=system,
         )
-    return []

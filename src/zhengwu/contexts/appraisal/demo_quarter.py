@@ -51,14 +51,15 @@ LAST_DEPARTMENT = "D016"  # 市农业农村局
 LAST_CENTRE = "C012"  # 禄劝彝族苗族自治县政务服务中心
 IMPROVER = "C005"  # 西山区政务服务中心
 DEMO_DEPARTMENT_UNIT = "D023"  # 市市场监督管理局
-INTERVIEWERS = ("interviewer1", "interviewer2", "interviewer3")
-FABRICATOR = "interviewer3"
+INTERVIEWERS = tuple(f"interviewer{i}" for i in range(1, 7))
+FABRICATOR = "interviewer6"
 PLANTED_PER_QUARTER = {"straight_line": 4, "speeding": 4, "copy": 3}
 REFUSAL_SHARE = 0.08
 _MATTERS = {
     "centre": ["企业开办", "不动产登记", "一般事项"],
     "department": ["投资项目审批", "工程建设项目审批", "一般事项"],
 }
+FRAME_HEADERS = ["单位编号", "统一社会信用代码", "企业名称", "联系人", "手机号码", "电子邮箱", "事项类型", "企业规模"]
 _NAME_HEADS = "滇昆云春金华鑫瑞德盛泰和安信诚恒达兴隆"
 _NAME_TRADES = ["建设工程", "商贸", "农业科技", "物流", "餐饮管理", "信息技术", "医药", "新材料", "文化传媒", "置业"]
 
@@ -82,7 +83,7 @@ def _frame_csv(*, units: list[Unit], rng: np.random.Generator) -> bytes:
     """A 办件名单 as a data owner would send it: one row per enterprise per unit."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["单位编号", "统一社会信用代码", "企业名称", "联系人", "手机号码", "电子邮箱", "事项类型", "企业规模"])
+    writer.writerow(FRAME_HEADERS)
     seen: set[str] = set()
     for unit in units:
         for _ in range(int(rng.integers(70, 140))):
@@ -93,7 +94,8 @@ def _frame_csv(*, units: list[Unit], rng: np.random.Generator) -> bytes:
             name = f"昆明{''.join(rng.choice(list(_NAME_HEADS), size=2))}{rng.choice(_NAME_TRADES)}有限公司"
             # A quarter of the enterprises left no mobile number: they are interviewed by telephone.
             reachable = rng.random() > 0.25
-            phone = f"1{rng.choice(['38', '39', '58', '86', '87'])}{int(rng.integers(10**7, 10**8))}" if reachable else ""
+            prefix = rng.choice(["138", "139", "158", "186", "187"])
+            phone = f"{prefix}{int(rng.integers(10**7, 10**8))}" if reachable else ""
             writer.writerow(
                 [
                     unit.code,
@@ -170,7 +172,8 @@ def _answer(
         instance_id=str(uuid.uuid4()),
         started_at=None,
         mode=Response.Mode.CATI if cati else Response.Mode.WEB,
-        by=interviewers[invitation.interviewer_username] if cati else None,
+        # A released reserve is nobody's yet: the first interviewer takes it.
+        by=interviewers.get(invitation.interviewer_username, interviewers[INTERVIEWERS[0]]) if cati else None,
     )
     return response, planted
 
@@ -196,7 +199,7 @@ def quarter_run(
         period_start=start,
         period_end=end,
         system=system_record,
-        margin=6.0,
+        margin=7.0,
         assumed_sd=20.0,
         min_per_unit=20,
         reserve_ratio=0.3,
@@ -276,14 +279,17 @@ def quarter_run(
     # the honest ones that tripped a check are accepted with the reviewer's reason.
     quality.round_qc_run(round=round_, by=appraiser)
     for response in Response.objects.filter(round=round_, qc_status=Response.Qc.FLAGGED):
-        kind = planted.get(response.instance_id)
-        if kind:
-            note = "复核确认为无效答卷（回访核实）：" + {
-                "straight_line": "全部题目同一选项，回访时受访者表示未认真作答",
-                "speeding": "作答用时过短，回访时受访者表示未认真阅读题目",
-                "copy": "与同单位另一份答卷完全相同，系重复录入",
-                "fabricating_interviewer": "访员访问记录异常，回访核实未接受过访问",
-            }[kind]
+        planted_kind = planted.get(response.instance_id)
+        if planted_kind:
+            note = (
+                "复核确认为无效答卷（回访核实）："
+                + {
+                    "straight_line": "全部题目同一选项，回访时受访者表示未认真作答",
+                    "speeding": "作答用时过短，回访时受访者表示未认真阅读题目",
+                    "copy": "与同单位另一份答卷完全相同，系重复录入",
+                    "fabricating_interviewer": "访员访问记录异常，回访核实未接受过访问",
+                }[planted_kind]
+            )
             quality.response_review(response=response, decision="reject", note=note, by=appraiser)
         else:
             quality.response_review(
@@ -331,9 +337,9 @@ def _objective_values(
         for indicator in system.indicators:
             if indicator.source != "objective" or indicator.applies_to not in ("all", unit.kind):
                 continue
-            assert indicator.worst is not None and indicator.best is not None
+            worst, best = float(indicator.worst or 0), float(indicator.best or 0)
             share = float(np.clip(goodness + rng.normal(0, 0.1), 0, 1))
-            value = indicator.worst + share * (indicator.best - indicator.worst)
+            value = worst + share * (best - worst)
             values.append(ObjectiveInput(unit.code, indicator.code, round(value, 2), "办件系统统计"))
     return values
 
@@ -366,4 +372,3 @@ def demo_quarters_run(*, link_base: str) -> list[DemoStory]:
         )
         for code in QUARTERS
     ]
-

@@ -16,7 +16,7 @@ from django.db import transaction
 
 from zhengwu.contexts.appraisal.access import appraiser_require
 from zhengwu.contexts.appraisal.models import ObjectiveValue, Round, RoundUnit
-from zhengwu.contexts.appraisal.system import system_from_dict
+from zhengwu.contexts.appraisal.systems import system_def
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import clock_now
 from zhengwu.kernel.errors import Conflict, InvalidInput
@@ -39,7 +39,7 @@ def objective_values_set(*, round: Round, values: list[ObjectiveInput], by: Acto
     appraiser_require(by=by)
     if round.status not in OPEN_STATUSES:
         raise Conflict("结果已发布，客观指标数据不能再修改", code="appraisal_objective_closed")
-    system = system_from_dict(round.system.definition)
+    system = system_def(system=round.system)
     indicators = {i.code: i for i in system.indicators if i.source == "objective"}
     units = {ru.unit.code: ru.unit for ru in RoundUnit.objects.filter(round=round).select_related("unit")}
     errors: list[str] = []

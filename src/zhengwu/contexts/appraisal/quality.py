@@ -19,7 +19,7 @@ from zhengwu.contexts.appraisal.access import APPRAISER, appraiser_require, raw_
 from zhengwu.contexts.appraisal.collection import qc_items_for
 from zhengwu.contexts.appraisal.models import Response, Round
 from zhengwu.contexts.appraisal.qc import FLAG_CODES, QcConfig, QcItems, QcRecord, flags_compute
-from zhengwu.contexts.appraisal.system import system_from_dict
+from zhengwu.contexts.appraisal.systems import system_def
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import clock_now
 from zhengwu.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -101,7 +101,7 @@ def _records(round_: Round) -> tuple[list[QcRecord], QcItems]:
         )
         for r in responses
     ]
-    return records, qc_items_for(system_from_dict(round_.system.definition))
+    return records, qc_items_for(system_def(system=round_.system))
 
 
 def round_flags_compute(*, round: Round, config: QcConfig | None = None) -> dict[int, list[dict[str, Any]]]:

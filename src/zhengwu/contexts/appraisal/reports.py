@@ -40,7 +40,8 @@ from zhengwu.contexts.appraisal.report_charts import (
     ranking_chart,
     trend_chart,
 )
-from zhengwu.contexts.appraisal.system import RATING_LABELS, SystemDef, system_from_dict
+from zhengwu.contexts.appraisal.system import RATING_LABELS, SystemDef
+from zhengwu.contexts.appraisal.systems import system_def
 from zhengwu.contexts.appraisal.tickets import (
     OPEN_STATUSES,
     summary_mask,
@@ -148,7 +149,7 @@ def _score_row(score: UnitScore) -> dict[str, Any]:
 def leaders_context(*, round: Round) -> dict[str, Any]:
     """Everything 《政务要情参阅》 shows, as template data (charts as ``data:`` URIs)."""
     result = _require_results(round)
-    system = system_from_dict(round.system.definition)
+    system = system_def(system=round.system)
     previous = _previous_round(round)
     previous_result = RoundResult.objects.filter(round=previous).first() if previous else None
     trend = list(
@@ -236,7 +237,7 @@ def unit_context(*, round: Round, unit: Unit) -> dict[str, Any]:
     score = UnitScore.objects.filter(round=round, unit=unit).first()
     if score is None:
         raise NotFound("该单位本轮没有评价结果", code="appraisal_unit_score_missing")
-    system = system_from_dict(round.system.definition)
+    system = system_def(system=round.system)
     peers = list(UnitScore.objects.filter(round=round, kind=score.kind))
     categories: list[dict[str, Any]] = []
     for category in system.categories:

@@ -57,7 +57,7 @@ from zhengwu.contexts.appraisal.stats import (
     rank_stats_compute,
     ranks_compute,
 )
-from zhengwu.contexts.appraisal.system import system_from_dict
+from zhengwu.contexts.appraisal.systems import system_def
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import clock_now
 from zhengwu.kernel.errors import Conflict, InvalidInput
@@ -121,7 +121,7 @@ def round_results_compute(
         if locked.status not in SCORABLE_STATUSES:
             raise Conflict("调查结束后才能计分", code="appraisal_round_not_closed", detail={"status": locked.status})
         before_status = locked.status
-        system = system_from_dict(locked.system.definition)
+        system = system_def(system=locked.system)
 
         inputs = _inputs_read(round=locked)
         units, used_unit, excluded = inputs.units, inputs.unit_index, inputs.excluded

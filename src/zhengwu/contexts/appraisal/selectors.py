@@ -8,7 +8,7 @@ from django.db.models import Count
 
 from zhengwu.contexts.appraisal.access import APPRAISER
 from zhengwu.contexts.appraisal.models import Round, RoundResult, Unit, UnitScore
-from zhengwu.contexts.appraisal.system import system_from_dict
+from zhengwu.contexts.appraisal.systems import system_def
 from zhengwu.kernel.actor import Actor
 
 
@@ -59,7 +59,7 @@ def unit_history(*, unit: Unit, published_only: bool) -> list[dict[str, Any]]:
             for code, value in categories.items():
                 if value.get("score") is not None:
                     averages.setdefault(code, []).append(value["score"])
-        system = system_from_dict(score.round.system.definition)
+        system = system_def(system=score.round.system)
         names = {c.code: c.name for c in system.categories}
         rows = [
             {

@@ -25,7 +25,7 @@ from django.db.models import Count, Max, QuerySet
 
 from zhengwu.contexts.appraisal.access import APPRAISER, actor_unit, raw_view_audit
 from zhengwu.contexts.appraisal.models import Problem, Response, Round, Ticket, TicketEvent, Unit
-from zhengwu.contexts.appraisal.system import system_from_dict
+from zhengwu.contexts.appraisal.systems import system_def
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import CHINA_TZ, clock_now
 from zhengwu.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -119,7 +119,7 @@ def _today(now: dt.datetime | None = None) -> dt.date:
 
 def category_names(*, round: Round) -> dict[str, str]:
     """Category code → name in the round's indicator system."""
-    system = system_from_dict(round.system.definition)
+    system = system_def(system=round.system)
     return {c.code: c.name for c in system.categories}
 
 

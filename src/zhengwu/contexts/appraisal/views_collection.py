@@ -31,7 +31,8 @@ from zhengwu.contexts.appraisal import collection, quality
 from zhengwu.contexts.appraisal.access import APPRAISER
 from zhengwu.contexts.appraisal.models import Invitation, Response, Round
 from zhengwu.contexts.appraisal.qc import FLAG_CODES, FLAG_LABELS, flag_describe
-from zhengwu.contexts.appraisal.system import CategoryDef, ItemDef, system_from_dict
+from zhengwu.contexts.appraisal.system import CategoryDef, ItemDef
+from zhengwu.contexts.appraisal.systems import system_def
 from zhengwu.contexts.identity.selectors import actor_for
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import CHINA_TZ, clock_now
@@ -123,7 +124,7 @@ def _sections(
     """The questions in sections: consecutive items of one category form a section; items outside
     any category take a general title. A problem item is followed by its further entries (after
     its topic question, where the system has one) and offers a topic list when the system has none."""
-    system = system_from_dict(invitation.round.system.definition)
+    system = system_def(system=invitation.round.system)
     category_of = {i.code: i.category for i in system.indicators}
     names = {c.code: c.name for c in system.categories}
     topic_items = collection.problem_topic_items(items, system.categories)
@@ -414,7 +415,7 @@ def quality_response(request: HttpRequest, code: str, response_id: int) -> HttpR
         response = quality.qc_response_get(round=round_, response_id=response_id, by=actor)
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    system = system_from_dict(round_.system.definition)
+    system = system_def(system=round_.system)
     labels = dict(collection.RATING_CHOICES)
     answers = []
     for number, item in enumerate(system.items_for(response.unit.kind), start=1):

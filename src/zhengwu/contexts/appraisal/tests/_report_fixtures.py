@@ -24,6 +24,7 @@ from zhengwu.contexts.appraisal.models import (
     UnitMember,
     UnitScore,
 )
+from zhengwu.contexts.appraisal.system import system_digest, system_from_dict
 from zhengwu.contexts.identity.roles import TOTP_REQUIRED_ROLES
 from zhengwu.contexts.identity.selectors import actor_for, user_get
 from zhengwu.contexts.identity.services import user_create
@@ -94,7 +95,7 @@ def world_build() -> World:
         version=1,
         title="测试指标体系",
         definition=SYSTEM_DEFINITION,
-        digest="0" * 64,
+        digest=system_digest(system_from_dict(SYSTEM_DEFINITION)),
         status=IndicatorSystem.Status.FROZEN,
         created_at=NOW,
         created_by="test",

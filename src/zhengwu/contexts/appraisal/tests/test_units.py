@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from zhengwu.contexts.appraisal.demo import demo_load
+from zhengwu.contexts.appraisal.demo import demo_units_create
 from zhengwu.contexts.appraisal.models import Unit
 from zhengwu.contexts.appraisal.selectors import unit_counts
 from zhengwu.contexts.appraisal.services import unit_create
@@ -47,8 +47,7 @@ def test_duplicate_and_invalid_units_are_refused_and_change_nothing() -> None:
     assert list(Unit.objects.values_list("code", "name")) == [("D001", "市财政局")]
 
 
-def test_demo_units_are_forty_centres_and_thirty_four_departments_once() -> None:
-    demo_load(platforms=["appraisal"])
-    demo_load(platforms=["appraisal"])
+def test_demo_units_are_forty_centres_and_thirty_four_departments() -> None:
+    demo_units_create()
     assert unit_counts() == {"centre": 40, "department": 34}
     assert Unit.objects.count() == 74
