@@ -1,0 +1,174 @@
+"""Separation of duties (管评分离), as a matrix over every role and every page that shows raw data.
+
+Only the evaluator sees raw responses and respondents, and each of its looks is audited; units see
+their own aggregates and tickets, leaders published results only. Each denied request is also
+checked to have shown nothing and recorded no look at raw data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from zhengwu.contexts.appraisal.collection import response_submit
+from zhengwu.contexts.appraisal.models import Response, Round, Ticket, UnitMember
+from zhengwu.contexts.appraisal.publication import round_publish
+from zhengwu.contexts.appraisal.results import round_results_compute
+from zhengwu.contexts.appraisal.rounds import round_close
+from zhengwu.contexts.appraisal.tests.scene_collection import (
+    APPRAISER,
+    good_answers,
+    scene_build,
+    signed_in,
+    timings_for,
+)
+from zhengwu.contexts.appraisal.tickets import tickets_create_for_round
+from zhengwu.platform.audit.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+PREFIX = "/appraisal/"
+SECRET_PHONE = "13912345678"
+OUTSIDERS = [
+    "city_leader",
+    "unit_user",  # a department user linked to the second unit
+    "department_user",  # a department user linked to no unit
+    "centre_staff",
+    "regulator",
+    "tenderer",
+    "agency",
+    "bidder",
+    "expert",
+    "public",
+    "anonymous",
+]
+
+
+@pytest.fixture
+def world() -> dict[str, Any]:
+    """Two units with twelve answered questionnaires each (one naming a problem), scored and closed."""
+    scene = scene_build(units=2)
+    for unit in scene.units:
+        for i in range(12):
+            invitation = scene.invite(unit)
+            extra = {"p1": f"窗口推诿，我是联系人，电话{SECRET_PHONE}", "p1_topic": "C1"} if i == 0 else {}
+            answers = good_answers(str(2 + i % 4), **extra)
+            response_submit(
+                invitation=invitation,
+                uscc=invitation.frame_entry.uscc,
+                answers=answers,
+                timings=timings_for(answers),
+                instance_id=f"00000000-0000-4000-8000-{unit.pk:04d}{i:08d}",
+                started_at=None,
+            )
+    round_close(round=scene.round, by=APPRAISER)
+    round_results_compute(round=scene.round, by=APPRAISER, bootstrap=200, seed=1)
+    tickets_create_for_round(round=scene.round, by=APPRAISER)
+    response = Response.objects.filter(round=scene.round).order_by("id").first()
+    assert response is not None
+    cati = scene.invite(scene.units[0], channel="cati")
+    return {"scene": scene, "response": response, "cati": cati}
+
+
+def _client(role: str, world: dict[str, Any]) -> Any:
+    from django.test import Client
+
+    if role == "anonymous":
+        return Client()
+    if role == "unit_user":
+        client = signed_in("unit_user", "department_user")
+        user = client.session.get("_auth_user_id")
+        UnitMember.objects.create(
+            unit=world["scene"].units[1],
+            user_id=int(user),
+            username="unit_user",
+            created_at=world["scene"].round.created_at,
+        )
+        return client
+    return signed_in(role, role)
+
+
+def _raw_urls(world: dict[str, Any]) -> list[str]:
+    code = world["scene"].round.code
+    return [
+        f"{PREFIX}rounds/{code}/",
+        f"{PREFIX}rounds/{code}/quality/",
+        f"{PREFIX}rounds/{code}/quality/?status=clean",
+        f"{PREFIX}rounds/{code}/quality/{world['response'].pk}/",
+        f"{PREFIX}rounds/{code}/invitations.xlsx",
+        f"{PREFIX}cati/",
+        f"{PREFIX}cati/{world['cati'].pk}/",
+    ]
+
+
+def _secrets(world: dict[str, Any]) -> list[str]:
+    """What must never reach anyone but the evaluator: who the respondents are and what they said."""
+    entries = [i.frame_entry for i in world["scene"].invitations]
+    return [SECRET_PHONE] + [e.uscc for e in entries] + [e.enterprise_name for e in entries]
+
+
+@pytest.mark.parametrize("role", OUTSIDERS)
+def test_no_one_but_the_evaluator_reaches_a_raw_response_or_a_respondent(role: str, world: dict[str, Any]) -> None:
+    client = _client(role, world)
+    looks = AuditEntry.objects.filter(action="appraisal.raw.view").count()
+    for url in _raw_urls(world):
+        response = client.get(url)
+        assert response.status_code in (302, 403, 404), (url, response.status_code)
+        if response.status_code == 302:
+            assert "/accounts/login/" in response["Location"]
+        body = response.content.decode("utf-8", "replace")
+        assert not [secret for secret in _secrets(world) if secret in body], url
+    # Refused actions on raw data change nothing either.
+    response = client.post(
+        f"{PREFIX}rounds/{world['scene'].round.code}/quality/{world['response'].pk}/",
+        {"decision": "reject", "note": "试图剔除"},
+    )
+    assert response.status_code in (302, 403, 404)
+    world["response"].refresh_from_db()
+    assert world["response"].qc_status == Response.Qc.CLEAN
+    assert AuditEntry.objects.filter(action="appraisal.raw.view").count() == looks
+
+
+def test_the_evaluator_sees_raw_data_and_every_look_is_audited(world: dict[str, Any]) -> None:
+    client = signed_in("appraiser1", "appraiser")
+    before = AuditEntry.objects.filter(action="appraisal.raw.view").count()
+    detail = client.get(f"{PREFIX}rounds/{world['scene'].round.code}/quality/{world['response'].pk}/")
+    assert detail.status_code == 200
+    assert world["response"].respondent_name in detail.content.decode()
+    assert client.get(f"{PREFIX}rounds/{world['scene'].round.code}/invitations.xlsx").status_code == 200
+    assert client.get(f"{PREFIX}cati/{world['cati'].pk}/").status_code == 200
+    looks = list(AuditEntry.objects.filter(action="appraisal.raw.view").order_by("id")[before:])
+    assert len(looks) == 3
+    assert {entry.actor_username for entry in looks} == {"appraiser1"}
+
+
+@pytest.mark.parametrize("role", ["city_leader", "unit_user", "department_user"])
+def test_results_are_closed_to_leaders_and_units_until_published(role: str, world: dict[str, Any]) -> None:
+    client = _client(role, world)
+    round_ = world["scene"].round
+    results = f"{PREFIX}rounds/{round_.code}/results/"
+    assert client.get(results).status_code == 403
+    round_publish(round=round_, by=APPRAISER, build_reports=False)
+    assert round_.status == Round.Status.PUBLISHED
+    expected = 403 if role == "department_user" else 200
+    assert client.get(results).status_code == expected
+
+
+def test_a_unit_user_sees_its_own_aggregates_and_tickets_never_who_said_what(world: dict[str, Any]) -> None:
+    client = _client("unit_user", world)
+    round_publish(round=world["scene"].round, by=APPRAISER, build_reports=False)
+    own, other = world["scene"].units[1], world["scene"].units[0]
+    page = client.get(f"{PREFIX}units/{own.code}/")
+    assert page.status_code == 200
+    assert client.get(f"{PREFIX}units/{other.code}/").status_code == 403
+    tickets = client.get(f"{PREFIX}tickets/")
+    body = tickets.content.decode()
+    own_ticket = Ticket.objects.get(unit=own)
+    other_ticket = Ticket.objects.get(unit=other)
+    assert own_ticket.number in body
+    assert other_ticket.number not in body
+    detail = client.get(f"{PREFIX}tickets/{own_ticket.number}/").content.decode()
+    assert "窗口推诿" in detail  # the problem, as the evaluator worded it …
+    assert not [secret for secret in _secrets(world) if secret in body + detail]  # … and nobody's identity
+    assert client.get(f"{PREFIX}tickets/{other_ticket.number}/").status_code == 404
