@@ -15,13 +15,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import weasyprint
 from django.apps import apps
 from django.conf import settings
 from django.template.loader import render_to_string
 
-# WeasyPrint logs each of its seven steps at INFO: noise in the server log for every document.
+# WeasyPrint logs each of its seven steps at INFO: noise in the server log for every document,
+# and at import already (it parses its own stylesheets then), so the level is set before it.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+import weasyprint  # noqa: E402
 
 # Song (serif) for the text of formal documents, as Chinese official papers are set; Hei (sans) as the
 # fall-back. Templates may choose other families but should end their stacks with these.
