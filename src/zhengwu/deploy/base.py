@@ -329,27 +329,9 @@ ZHENGWU_EXCHANGE_TRANSPORTS: dict[str, str] = {
 # The appraisal's feedback tickets, accountability rules and harm-flag officials (see the docstring).
 ZHENGWU_APPRAISAL_TICKET_WORKDAYS = int(os.environ.get("ZHENGWU_APPRAISAL_TICKET_WORKDAYS", "15"))
 ZHENGWU_APPRAISAL_ESCALATE_AFTER_WORKDAYS = int(os.environ.get("ZHENGWU_APPRAISAL_ESCALATE_AFTER_WORKDAYS", "5"))
-ZHENGWU_APPRAISAL_ACCOUNTABILITY: list[dict[str, Any]] = (
-    json.loads(os.environ["ZHENGWU_APPRAISAL_ACCOUNTABILITY"])
-    if os.environ.get("ZHENGWU_APPRAISAL_ACCOUNTABILITY", "").strip()
-    else [
-        {
-            "code": "last_twice_in_year",
-            "title": "同一年度内两次排名末位",
-            "outcome": "通报批评，约谈主要负责人",
-            "min_last": 2,
-            "window_rounds": None,
-            "requires_harm_flag": False,
-        },
-        {
-            "code": "last_twice_key_projects",
-            "title": "两个季度排名末位且严重影响重点投资项目",
-            "outcome": "移交纪检监察机关",
-            "min_last": 2,
-            "window_rounds": None,
-            "requires_harm_flag": True,
-        },
-    ]
+# Empty = the two Kunming rules of appraisal/accountability.py (DEFAULT_RULES).
+ZHENGWU_APPRAISAL_ACCOUNTABILITY: list[dict[str, Any]] = json.loads(
+    os.environ.get("ZHENGWU_APPRAISAL_ACCOUNTABILITY", "").strip() or "[]"
 )
 ZHENGWU_APPRAISAL_HARM_FLAG_ROLES = [
     r.strip() for r in os.environ.get("ZHENGWU_APPRAISAL_HARM_FLAG_ROLES", "city_leader").split(",") if r.strip()

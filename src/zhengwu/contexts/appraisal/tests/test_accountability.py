@@ -16,6 +16,7 @@ from zhengwu.contexts.appraisal.accountability import (
     Rule,
     accountability_apply,
     accountability_evaluate,
+    accountability_rules,
     harm_flag_enter,
     outcomes_of,
     rules_load,
@@ -164,8 +165,9 @@ def test_misconfigured_rules_are_refused() -> None:
             rules_load(bad)
 
 
-def test_the_settings_default_is_kunmings_two_rules() -> None:
-    assert django_settings.ZHENGWU_APPRAISAL_ACCOUNTABILITY == DEFAULT_RULES
+def test_the_rules_in_force_without_configuration_are_kunmings_two() -> None:
+    assert django_settings.ZHENGWU_APPRAISAL_ACCOUNTABILITY == []
+    assert accountability_rules() == RULES
     assert [r.code for r in RULES] == ["last_twice_in_year", "last_twice_key_projects"]
     assert django_settings.ZHENGWU_APPRAISAL_HARM_FLAG_ROLES == ["city_leader"]
 
