@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Count
 
-from zhengwu.contexts.appraisal.access import APPRAISER
+from zhengwu.contexts.appraisal.access import APPRAISER, CITY_LEADER, actor_unit
 from zhengwu.contexts.appraisal.models import Round, RoundResult, Unit, UnitScore
 from zhengwu.contexts.appraisal.systems import system_def
 from zhengwu.kernel.actor import Actor
@@ -28,9 +28,12 @@ def unit_list(*, kind: str | None = None) -> list[Unit]:
 
 
 def rounds_visible(*, actor: Actor) -> list[Round]:
-    """Rounds with results ``actor`` may read: every scored round for the evaluator, published ones for others."""
+    """Rounds with results ``actor`` may read: every scored round for the evaluator, published ones for
+    leaders and units' users, none for anyone else."""
     rounds = Round.objects.filter(result__isnull=False).select_related("result")
     if not actor.has_role(APPRAISER):
+        if not (actor.has_role(CITY_LEADER) or actor_unit(actor=actor) is not None):
+            return []
         rounds = rounds.filter(status=Round.Status.PUBLISHED)
     return list(rounds.order_by("-period_start"))
 
