@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from zhengwu.contexts.appraisal import reports as svc
 from zhengwu.contexts.appraisal.access import APPRAISER
-from zhengwu.contexts.appraisal.models import ReportFile, Round
+from zhengwu.contexts.appraisal.models import ReportFile, Round, UnitScore
 from zhengwu.contexts.appraisal.tasks import appraisal_reports_build
 from zhengwu.contexts.identity.selectors import actor_for
 from zhengwu.kernel.errors import NotFound, ZhengwuError
@@ -51,6 +51,9 @@ def round_reports(request: HttpRequest, code: str) -> HttpResponse:
             "reports": reports,
             "is_appraiser": actor.has_role(APPRAISER),
             "buildable": round.status in (Round.Status.SCORED, Round.Status.PUBLISHED),
+            # The job's state as the evaluator sees it: reports built so far of those the round needs.
+            "built": len(reports),
+            "expected": 1 + UnitScore.objects.filter(round=round).count(),
         },
     )
 

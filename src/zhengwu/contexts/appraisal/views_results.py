@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 
 from zhengwu.contexts.appraisal.access import APPRAISER, CITY_LEADER, UNIT_USER, actor_unit, round_visible_to
 from zhengwu.contexts.appraisal.models import Round, Unit, UnitScore
+from zhengwu.contexts.appraisal.report_charts import RankPoint, ranking_chart
 from zhengwu.contexts.appraisal.selectors import (
     round_results_rows,
     rounds_visible,
@@ -67,6 +69,8 @@ def round_results(request: HttpRequest, code: str) -> HttpResponse:
             headers=RESULT_HEADERS,
             rows=[_export_row(score) for score in rows["scores"]],
         )
+    for group in rows["kinds"]:
+        group["chart"] = _ranking_chart(round_, group) if rows["result"] is not None else ""
     context: dict[str, Any] = {
         "round": round_,
         "result": rows["result"],
@@ -75,6 +79,22 @@ def round_results(request: HttpRequest, code: str) -> HttpResponse:
         "is_appraiser": actor.has_role(APPRAISER),
     }
     return render(request, "appraisal/results/round.html", context)
+
+
+def _ranking_chart(round_: Round, group: dict[str, Any]) -> str:
+    """The kind's dot-and-whisker chart (the reports' own), drawn once per computation of the round."""
+    result = round_.result
+    key = f"appraisal:ranking:{round_.code}:{group['kind']}:{result.computed_at.timestamp()}"
+
+    def draw() -> str:
+        worst = max(s.rank for s in group["scores"])
+        points = [
+            RankPoint(s.unit.name, s.total, s.ci_low, s.ci_high, highlight=s.rank == worst) for s in group["scores"]
+        ]
+        return ranking_chart(points=points, title=f"{group['label']}得分及95%置信区间")
+
+    chart = str(cache.get_or_set(key, draw, timeout=24 * 3600) or "")
+    return chart
 
 
 def _export_row(score: UnitScore) -> list[object]:

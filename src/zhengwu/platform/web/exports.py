@@ -35,7 +35,8 @@ def xlsx_response(
         for col, value in enumerate(row):
             if isinstance(value, bool) or value is None:
                 worksheet.write_string(r, col, "" if value is None else ("是" if value else "否"))
-            elif isinstance(value, int):
+            elif isinstance(value, int | float):
+                # A measurement (a score, a rate): a number Excel can sort and average, as it is.
                 worksheet.write_number(r, col, value)
             elif isinstance(value, Decimal):
                 # An amount in yuan: a number Excel can add up, shown with its two decimals.
