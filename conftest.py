@@ -18,6 +18,14 @@ from zhengwu.kernel.clock import clock_reset
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # The demo's two simulated appraisal quarters take a minute; the many tests that load the demo
+    # for other reasons leave them out (appraisal/tests/test_demo_quarter.py runs them itself).
+    from django.conf import settings
+
+    settings.ZHENGWU_DEMO_APPRAISAL_QUARTERS = False
+
+
 @pytest.fixture(autouse=True)
 def _real_clock() -> Iterator[None]:
     clock_reset()

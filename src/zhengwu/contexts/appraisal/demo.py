@@ -119,7 +119,8 @@ def demo_load(*, platforms: list[str]) -> list[dict[str, Any]]:
         return []
     if not Unit.objects.exists():
         demo_units_create()
-    demo_quarters_run(link_base=settings.ZHENGWU_PUBLIC_URL)
+    if settings.ZHENGWU_DEMO_APPRAISAL_QUARTERS:
+        demo_quarters_run(link_base=settings.ZHENGWU_PUBLIC_URL)
     return []
 
 
