@@ -17,7 +17,7 @@ SECRET_PHONE = "13912345678"
 
 
 @pytest.fixture
-def world() -> dict[str, Any]:
+def scored_world() -> dict[str, Any]:
     """Two units with twelve answered questionnaires each (one naming a problem), scored and closed."""
     scene = scene_build(units=2)
     for unit in scene.units:

@@ -39,8 +39,8 @@ def _run(*args: str) -> str:
     return out.getvalue()
 
 
-def test_the_results_api_gives_the_stored_scores_to_those_who_may_read_them(world: dict[str, Any]) -> None:
-    round_ = world["scene"].round
+def test_the_results_api_gives_the_stored_scores_to_those_who_may_read_them(scored_world: dict[str, Any]) -> None:
+    round_ = scored_world["scene"].round
     leader = signed_in("leader1", "city_leader")
     refused = leader.get(f"{API}/rounds/{round_.code}/results")
     assert refused.status_code == 403
@@ -60,13 +60,13 @@ def test_the_results_api_gives_the_stored_scores_to_those_who_may_read_them(worl
     missing = leader.get(f"{API}/rounds/1999Q1/results")
     assert (missing.status_code, missing.json()["code"]) == (404, "appraisal_round_not_found")
     # Nothing that names a respondent travels in the API.
-    assert world["response"].respondent_uscc not in str(body)
+    assert scored_world["response"].respondent_uscc not in str(body)
 
 
-def test_a_unit_reads_only_its_own_history_through_the_api(world: dict[str, Any]) -> None:
-    round_ = world["scene"].round
+def test_a_unit_reads_only_its_own_history_through_the_api(scored_world: dict[str, Any]) -> None:
+    round_ = scored_world["scene"].round
     round_publish(round=round_, by=APPRAISER, build_reports=False)
-    own, other = world["scene"].units
+    own, other = scored_world["scene"].units
     client = signed_in("unit_api", "department_user")
     UnitMember.objects.create(
         unit=own, user_id=int(client.session["_auth_user_id"]), username="unit_api", created_at=round_.created_at
@@ -80,8 +80,8 @@ def test_a_unit_reads_only_its_own_history_through_the_api(world: dict[str, Any]
     assert (refused.status_code, refused.json()["code"]) == (403, "appraisal_results_roles")
 
 
-def test_the_command_runs_qc_scores_publishes_and_builds_the_reports(world: dict[str, Any]) -> None:
-    code = world["scene"].round.code
+def test_the_command_runs_qc_scores_publishes_and_builds_the_reports(scored_world: dict[str, Any]) -> None:
+    code = scored_world["scene"].round.code
     out = _run("qc", code)
     flagged = Response.objects.filter(round__code=code, qc_status=Response.Qc.FLAGGED)
     assert flagged.count() == 24  # the scene's answer sets repeat: copies and near-copies
@@ -107,9 +107,9 @@ def test_the_command_runs_qc_scores_publishes_and_builds_the_reports(world: dict
         _run("score", "1999Q1")
 
 
-def test_the_command_links_a_department_user_to_a_unit(world: dict[str, Any]) -> None:
+def test_the_command_links_a_department_user_to_a_unit(scored_world: dict[str, Any]) -> None:
     client = signed_in("liaison", "department_user")
-    unit = world["scene"].units[0]
+    unit = scored_world["scene"].units[0]
     assert _run("member", "liaison", unit.code).strip() == f"liaison → {unit.name}"
     assert UnitMember.objects.get(username="liaison").unit == unit
     signed_in("a_bidder", "bidder")
@@ -119,8 +119,8 @@ def test_the_command_links_a_department_user_to_a_unit(world: dict[str, Any]) ->
     assert client is not None
 
 
-def test_objective_values_are_checked_whole_and_stored_whole(world: dict[str, Any], tmp_path: Path) -> None:
-    round_ = world["scene"].round
+def test_objective_values_are_checked_whole_and_stored_whole(scored_world: dict[str, Any], tmp_path: Path) -> None:
+    round_ = scored_world["scene"].round
     system = round_.system
     definition = dict(system.definition)
     # The scene's system has no objective indicator; the checks still name each bad row.

@@ -16,8 +16,8 @@ from zhengwu.contexts.appraisal.tests.scene_collection import APPRAISER, signed_
 pytestmark = pytest.mark.django_db
 
 
-def test_the_round_page_ranks_each_kind_with_its_uncertainty_and_exports_it(world: dict[str, Any]) -> None:
-    round_ = world["scene"].round
+def test_the_round_page_ranks_each_kind_with_its_uncertainty_and_exports_it(scored_world: dict[str, Any]) -> None:
+    round_ = scored_world["scene"].round
     client = signed_in("appraiser2", "appraiser")
     page = client.get(f"/appraisal/rounds/{round_.code}/results/")
     assert page.status_code == 200
@@ -41,10 +41,10 @@ def test_the_round_page_ranks_each_kind_with_its_uncertainty_and_exports_it(worl
     assert [(r[3], r[1], r[6]) for r in rows[1:]] == [(s.unit.code, s.rank, round(s.total, 2)) for s in scores]
 
 
-def test_a_unit_page_shows_its_categories_against_its_kind(world: dict[str, Any]) -> None:
-    round_ = world["scene"].round
+def test_a_unit_page_shows_its_categories_against_its_kind(scored_world: dict[str, Any]) -> None:
+    round_ = scored_world["scene"].round
     round_publish(round=round_, by=APPRAISER, build_reports=False)
-    unit = world["scene"].units[0]
+    unit = scored_world["scene"].units[0]
     score = UnitScore.objects.get(round=round_, unit=unit)
     page = signed_in("leader2", "city_leader").get(f"/appraisal/units/{unit.code}/")
     assert page.status_code == 200

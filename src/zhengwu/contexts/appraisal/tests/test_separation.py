@@ -35,7 +35,7 @@ OUTSIDERS = [
 ]
 
 
-def _client(role: str, world: dict[str, Any]) -> Any:
+def _client(role: str, scored_world: dict[str, Any]) -> Any:
     from django.test import Client
 
     if role == "anonymous":
@@ -44,73 +44,73 @@ def _client(role: str, world: dict[str, Any]) -> Any:
         client = signed_in("unit_user", "department_user")
         user = client.session.get("_auth_user_id")
         UnitMember.objects.create(
-            unit=world["scene"].units[1],
+            unit=scored_world["scene"].units[1],
             user_id=int(user),
             username="unit_user",
-            created_at=world["scene"].round.created_at,
+            created_at=scored_world["scene"].round.created_at,
         )
         return client
     return signed_in(role, role)
 
 
-def _raw_urls(world: dict[str, Any]) -> list[str]:
-    code = world["scene"].round.code
+def _raw_urls(scored_world: dict[str, Any]) -> list[str]:
+    code = scored_world["scene"].round.code
     return [
         f"{PREFIX}rounds/{code}/",
         f"{PREFIX}rounds/{code}/quality/",
         f"{PREFIX}rounds/{code}/quality/?status=clean",
-        f"{PREFIX}rounds/{code}/quality/{world['response'].pk}/",
+        f"{PREFIX}rounds/{code}/quality/{scored_world['response'].pk}/",
         f"{PREFIX}rounds/{code}/invitations.xlsx",
         f"{PREFIX}cati/",
-        f"{PREFIX}cati/{world['cati'].pk}/",
+        f"{PREFIX}cati/{scored_world['cati'].pk}/",
     ]
 
 
-def _secrets(world: dict[str, Any]) -> list[str]:
+def _secrets(scored_world: dict[str, Any]) -> list[str]:
     """What must never reach anyone but the evaluator: who the respondents are and what they said."""
-    entries = [i.frame_entry for i in world["scene"].invitations]
+    entries = [i.frame_entry for i in scored_world["scene"].invitations]
     return [SECRET_PHONE] + [e.uscc for e in entries] + [e.enterprise_name for e in entries]
 
 
 @pytest.mark.parametrize("role", OUTSIDERS)
-def test_no_one_but_the_evaluator_reaches_a_raw_response_or_a_respondent(role: str, world: dict[str, Any]) -> None:
-    client = _client(role, world)
+def test_no_one_but_the_evaluator_reaches_raw_responses_or_respondents(role: str, scored_world: dict[str, Any]) -> None:
+    client = _client(role, scored_world)
     looks = AuditEntry.objects.filter(action="appraisal.raw.view").count()
-    for url in _raw_urls(world):
+    for url in _raw_urls(scored_world):
         response = client.get(url)
         assert response.status_code in (302, 403, 404), (url, response.status_code)
         if response.status_code == 302:
             assert "/accounts/login/" in response["Location"]
         body = response.content.decode("utf-8", "replace")
-        assert not [secret for secret in _secrets(world) if secret in body], url
+        assert not [secret for secret in _secrets(scored_world) if secret in body], url
     # Refused actions on raw data change nothing either.
     response = client.post(
-        f"{PREFIX}rounds/{world['scene'].round.code}/quality/{world['response'].pk}/",
+        f"{PREFIX}rounds/{scored_world['scene'].round.code}/quality/{scored_world['response'].pk}/",
         {"decision": "reject", "note": "试图剔除"},
     )
     assert response.status_code in (302, 403, 404)
-    world["response"].refresh_from_db()
-    assert world["response"].qc_status == Response.Qc.CLEAN
+    scored_world["response"].refresh_from_db()
+    assert scored_world["response"].qc_status == Response.Qc.CLEAN
     assert AuditEntry.objects.filter(action="appraisal.raw.view").count() == looks
 
 
-def test_the_evaluator_sees_raw_data_and_every_look_is_audited(world: dict[str, Any]) -> None:
+def test_the_evaluator_sees_raw_data_and_every_look_is_audited(scored_world: dict[str, Any]) -> None:
     client = signed_in("appraiser1", "appraiser")
     before = AuditEntry.objects.filter(action="appraisal.raw.view").count()
-    detail = client.get(f"{PREFIX}rounds/{world['scene'].round.code}/quality/{world['response'].pk}/")
+    detail = client.get(f"{PREFIX}rounds/{scored_world['scene'].round.code}/quality/{scored_world['response'].pk}/")
     assert detail.status_code == 200
-    assert world["response"].respondent_name in detail.content.decode()
-    assert client.get(f"{PREFIX}rounds/{world['scene'].round.code}/invitations.xlsx").status_code == 200
-    assert client.get(f"{PREFIX}cati/{world['cati'].pk}/").status_code == 200
+    assert scored_world["response"].respondent_name in detail.content.decode()
+    assert client.get(f"{PREFIX}rounds/{scored_world['scene'].round.code}/invitations.xlsx").status_code == 200
+    assert client.get(f"{PREFIX}cati/{scored_world['cati'].pk}/").status_code == 200
     looks = list(AuditEntry.objects.filter(action="appraisal.raw.view").order_by("id")[before:])
     assert len(looks) == 3
     assert {entry.actor_username for entry in looks} == {"appraiser1"}
 
 
 @pytest.mark.parametrize("role", ["city_leader", "unit_user", "department_user"])
-def test_results_are_closed_to_leaders_and_units_until_published(role: str, world: dict[str, Any]) -> None:
-    client = _client(role, world)
-    round_ = world["scene"].round
+def test_results_are_closed_to_leaders_and_units_until_published(role: str, scored_world: dict[str, Any]) -> None:
+    client = _client(role, scored_world)
+    round_ = scored_world["scene"].round
     results = f"{PREFIX}rounds/{round_.code}/results/"
     assert client.get(results).status_code == 403
     round_publish(round=round_, by=APPRAISER, build_reports=False)
@@ -119,10 +119,10 @@ def test_results_are_closed_to_leaders_and_units_until_published(role: str, worl
     assert client.get(results).status_code == expected
 
 
-def test_a_unit_user_sees_its_own_aggregates_and_tickets_never_who_said_what(world: dict[str, Any]) -> None:
-    client = _client("unit_user", world)
-    round_publish(round=world["scene"].round, by=APPRAISER, build_reports=False)
-    own, other = world["scene"].units[1], world["scene"].units[0]
+def test_a_unit_user_sees_its_own_aggregates_and_tickets_never_who_said_what(scored_world: dict[str, Any]) -> None:
+    client = _client("unit_user", scored_world)
+    round_publish(round=scored_world["scene"].round, by=APPRAISER, build_reports=False)
+    own, other = scored_world["scene"].units[1], scored_world["scene"].units[0]
     page = client.get(f"{PREFIX}units/{own.code}/")
     assert page.status_code == 200
     assert client.get(f"{PREFIX}units/{other.code}/").status_code == 403
@@ -134,5 +134,5 @@ def test_a_unit_user_sees_its_own_aggregates_and_tickets_never_who_said_what(wor
     assert other_ticket.number not in body
     detail = client.get(f"{PREFIX}tickets/{own_ticket.number}/").content.decode()
     assert "窗口推诿" in detail  # the problem, as the evaluator worded it …
-    assert not [secret for secret in _secrets(world) if secret in body + detail]  # … and nobody's identity
+    assert not [secret for secret in _secrets(scored_world) if secret in body + detail]  # … and nobody's identity
     assert client.get(f"{PREFIX}tickets/{other_ticket.number}/").status_code == 404
