@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from zhengwu.contexts.center import hall
-from zhengwu.contexts.center.models import Amenity, Announcement, Department
+from zhengwu.contexts.center.models import Amenity, Announcement, Department, OpeningHours
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import clock_now
 
@@ -32,7 +32,9 @@ AMENITIES: tuple[tuple[str, str, str, str], ...] = (
 
 
 def hall_demo_load(*, by: Actor) -> None:
-    """Load the demo hours, amenities, windows and announcements; idempotent."""
+    """Load the demo hours, amenities, windows and announcements, once: a second run writes nothing."""
+    if OpeningHours.objects.exists():
+        return
     for weekday in range(1, 8):
         if weekday <= 5:
             hall.opening_hours_set(
