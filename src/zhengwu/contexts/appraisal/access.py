@@ -42,6 +42,14 @@ def round_visible_to(*, round: Round, actor: Actor) -> bool:
     return actor.has_role(CITY_LEADER) or actor_unit(actor=actor) is not None
 
 
+def unit_results_readable(*, unit: Unit, actor: Actor) -> bool:
+    """Whether ``actor`` may read ``unit``'s results: the evaluator and leaders any unit's, a unit's users their own."""
+    if actor.has_role(APPRAISER, CITY_LEADER):
+        return True
+    own = actor_unit(actor=actor)
+    return own is not None and own.pk == unit.pk
+
+
 def raw_view_audit(*, by: Actor, what: str, object_id: str, detail: dict[str, object] | None = None) -> None:
     """Record that the evaluator looked at raw data (responses, respondents, the frame)."""
     appraiser_require(by=by)

@@ -13,7 +13,13 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.security import django_auth
 
-from zhengwu.contexts.appraisal.access import APPRAISER, CITY_LEADER, actor_unit, round_visible_to
+from zhengwu.contexts.appraisal.access import (
+    APPRAISER,
+    CITY_LEADER,
+    actor_unit,
+    round_visible_to,
+    unit_results_readable,
+)
 from zhengwu.contexts.appraisal.models import Round, Unit, UnitScore
 from zhengwu.contexts.appraisal.selectors import round_results_rows, rounds_visible, unit_history
 from zhengwu.contexts.identity.selectors import actor_for
@@ -154,8 +160,7 @@ def router_build(*, platform: str) -> Router | None:
         unit = Unit.objects.filter(code=code).first()
         if unit is None:
             raise NotFound(f"评价对象{code}不存在", code="appraisal_unit_not_found", detail={"code": code})
-        own = actor_unit(actor=actor)
-        if not (actor.has_role(APPRAISER, CITY_LEADER) or (own is not None and own.pk == unit.pk)):
+        if not unit_results_readable(unit=unit, actor=actor):
             raise PermissionDenied("只能查看本单位的评价结果", code="appraisal_unit_not_yours", detail={"code": code})
         history = unit_history(unit=unit, published_only=not actor.has_role(APPRAISER))
         return [

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import importlib
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -34,6 +33,7 @@ from django.db.models import Q
 from zhengwu.contexts.appraisal.access import APPRAISER, raw_view_audit
 from zhengwu.contexts.appraisal.models import Invitation, Problem, Response, Round
 from zhengwu.contexts.appraisal.qc import QcItems, QcRecord, flags_response
+from zhengwu.contexts.appraisal.rounds import invitation_outcome_record
 from zhengwu.contexts.appraisal.skiplogic import relevant_evaluate
 from zhengwu.contexts.appraisal.system import CategoryDef, ItemDef, SystemDef
 from zhengwu.contexts.appraisal.systems import system_def
@@ -540,38 +540,14 @@ def cati_invitation_get(*, invitation_id: int, by: Actor) -> Invitation:
 def cati_outcome_record(*, invitation: Invitation, outcome: str, by: Actor) -> Invitation:
     """An interview that cannot happen: 拒访 (``refused``) or 无法联系 (``unreachable``); the invitation as it now is.
 
-    The rounds module's ``invitation_outcome_record`` also releases a reserve of the stratum;
-    it is used when present. Without it the status alone is recorded here, audited alike.
+    Recorded by the rounds module's ``invitation_outcome_record``, which also releases a reserve
+    of the stratum.
     """
     _interviewer_require(by)
     if outcome not in OUTCOMES:
         raise InvalidInput("访问结果只能是“拒访”或“无法联系”", code="appraisal_outcome", detail={"outcome": outcome})
     if invitation.interviewer_username not in ("", by.username):
         raise PermissionDenied("该访问已分配给其他访员", code="appraisal_not_your_interview")
-    try:
-        rounds_module: Any = importlib.import_module("zhengwu.contexts.appraisal.rounds")
-    except ImportError:
-        rounds_module = None
-    recorder = getattr(rounds_module, "invitation_outcome_record", None)
-    if recorder is not None:
-        recorder(invitation=invitation, outcome=outcome, by=by)
-        invitation.refresh_from_db()
-        return invitation
-    with transaction.atomic():
-        locked = Invitation.objects.select_for_update().select_related("round").get(pk=invitation.pk)
-        if locked.round.status != Round.Status.COLLECTING:
-            raise Conflict("本轮调查未在进行中", code="appraisal_round_not_collecting")
-        if not locked.released or locked.status not in PENDING:
-            raise Conflict("该访问已有结果", code="invitation_status", detail={"status": locked.status})
-        before = locked.status
-        locked.status = outcome
-        locked.save(update_fields=["status"])
-        audit_append(
-            actor=by,
-            action="appraisal.invitation.outcome",
-            object_type="appraisal.invitation",
-            object_id=str(locked.pk),
-            before={"status": before},
-            after={"status": outcome, "reserve_released": None},
-        )
-    return locked
+    invitation_outcome_record(invitation=invitation, outcome=outcome, by=by)
+    invitation.refresh_from_db()
+    return invitation

@@ -14,7 +14,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 
-from zhengwu.contexts.appraisal.access import APPRAISER, CITY_LEADER, UNIT_USER, actor_unit, round_visible_to
+from zhengwu.contexts.appraisal.access import (
+    APPRAISER,
+    CITY_LEADER,
+    UNIT_USER,
+    actor_unit,
+    round_visible_to,
+    unit_results_readable,
+)
 from zhengwu.contexts.appraisal.models import Round, Unit, UnitScore
 from zhengwu.contexts.appraisal.report_charts import RankPoint, ranking_chart
 from zhengwu.contexts.appraisal.selectors import (
@@ -125,8 +132,7 @@ def unit_results(request: HttpRequest, code: str) -> HttpResponse:
     unit = Unit.objects.filter(code=code).first()
     if unit is None:
         raise Http404
-    own = actor_unit(actor=actor)
-    if not (actor.has_role(APPRAISER, CITY_LEADER) or (own is not None and own.pk == unit.pk)):
+    if not unit_results_readable(unit=unit, actor=actor):
         raise PermissionDenied
     history = unit_history(unit=unit, published_only=not actor.has_role(APPRAISER))
     return render(request, "appraisal/results/unit.html", {"unit": unit, "history": history})
