@@ -321,6 +321,11 @@ ZHENGWU_EXCHANGE_ROUTES: dict[str, list[str]] = {
     "evaluation.written_report.submitted": ["supervision"],
     # Every platform's signed audit tree heads, published on the public platform.
     "audit.tree_head.sealed": ["public"],
+    # The service centre's public information: the hall, the published duty roster, the library's
+    # catalogue with availability (snapshots; nothing personal).
+    "center.hall.changed": ["public"],
+    "center.roster.published": ["public"],
+    "center.library.title_changed": ["public"],
     # The records of the national datasets, for the higher-level platform (the upward push).
     "disclosure.upward.record": ["upward"],
 }
