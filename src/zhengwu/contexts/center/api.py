@@ -1,0 +1,18 @@
+"""The service centre's JSON API, mounted at ``/center/api/center/``: one sub-router per area.
+
+Each area's module (``api_<area>.py``) builds its router with the same rules as its pages; errors
+are ``{code, message, detail}`` with stable codes.
+"""
+
+from __future__ import annotations
+
+from ninja import Router
+
+
+def router_build(*, platform: str) -> Router | None:
+    """The centre's API (service-centre platform only)."""
+    if platform != "center":
+        return None
+    router = Router(tags=["center"])
+    # One line per area: router.add_router("/<area>", <area>_router_build())
+    return router
