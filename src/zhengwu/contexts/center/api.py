@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from ninja import Router
 
+from zhengwu.contexts.center.api_hall import hall_router_build
+from zhengwu.contexts.center.api_roster import roster_router_build
+
 
 def router_build(*, platform: str) -> Router | None:
     """The centre's API (service-centre platform only)."""
@@ -15,4 +18,6 @@ def router_build(*, platform: str) -> Router | None:
         return None
     router = Router(tags=["center"])
     # One line per area: router.add_router("/<area>", <area>_router_build())
+    router.add_router("/roster", roster_router_build())
+    router.add_router("/hall", hall_router_build())
     return router

@@ -614,3 +614,239 @@ def roster_fairness(*, roster: RosterYear) -> dict[str, Any]:
 def departments_list() -> list[Department]:
     """The stationed departments with their leaders."""
     return list(Department.objects.filter(stationed=True).prefetch_related("leaders"))
+
+
+# --- keeping the departments and their leaders (the staff's pages) --------------------------------
+
+
+def _order_check(order: int) -> None:
+    if isinstance(order, bool) or not isinstance(order, int) or not 0 <= order <= 9999:
+        raise InvalidInput("排序号必须是0至9999的整数", code="roster_order_invalid", detail={"order": order})
+
+
+def _phone(phone: str) -> str:
+    phone = (phone or "").strip()
+    if len(phone) > 20:
+        raise InvalidInput(
+            "联系电话不能超过20个字符", code="roster_field_too_long", detail={"field": "phone", "max": 20}
+        )
+    return phone
+
+
+def _department_summary(department: Department) -> dict[str, Any]:
+    return {
+        "code": department.code,
+        "name": department.name,
+        "stationed": department.stationed,
+        "order": department.order,
+    }
+
+
+def _leader_summary(leader: Leader) -> dict[str, Any]:
+    return {
+        "department": leader.department.code,
+        "name": leader.name,
+        "title": leader.title,
+        "phone": leader.phone,
+        "user_id": leader.user_id,
+        "active": leader.active,
+    }
+
+
+def _coming_duties(leader: Leader) -> list[DutyAssignment]:
+    return list(
+        DutyAssignment.objects.filter(
+            leader=leader, status=DutyAssignment.Status.PLANNED, day__gt=clock_today()
+        ).order_by("day")
+    )
+
+
+def department_update(
+    *, department: Department, code: str, name: str, stationed: bool, order: int, by: Actor
+) -> Department:
+    """Change a department's code, name, order, or whether it is stationed in the hall.
+
+    A department taken out of the hall keeps its stored duties; the next generated year leaves it out.
+    """
+    _staff_check(by, "修改进驻部门")
+    code = _text(code, field="code", label="部门编码", max_length=20)
+    name = _text(name, field="name", label="部门名称", max_length=100)
+    _order_check(order)
+    with transaction.atomic():
+        locked = Department.objects.select_for_update().get(pk=department.pk)
+        others = Department.objects.exclude(pk=locked.pk)
+        if others.filter(code=code).exists() or others.filter(name=name).exists():
+            raise Conflict(f"部门“{name}”（{code}）已登记", code="roster_department_exists", detail={"code": code})
+        if code != locked.code and Leader.objects.filter(code=code).exists():
+            # Department and leader codes share one namespace in the rotation's history.
+            raise Conflict(f"编码{code}已被使用", code="roster_code_taken", detail={"code": code})
+        before = _department_summary(locked)
+        locked.code, locked.name, locked.stationed, locked.order = code, name, bool(stationed), order
+        locked.save(update_fields=["code", "name", "stationed", "order"])
+        audit_append(
+            actor=by,
+            action="center.department.update",
+            object_type="center.department",
+            object_id=str(locked.pk),
+            before=before,
+            after=_department_summary(locked),
+        )
+    department.code, department.name, department.stationed, department.order = code, name, bool(stationed), order
+    return locked
+
+
+def leader_update(
+    *,
+    leader: Leader,
+    department: Department,
+    name: str,
+    title: str,
+    phone: str,
+    user_id: int | None,
+    by: Actor,
+) -> Leader:
+    """Change a leader's department, name, title, phone and linked account (``user_id`` None: none).
+
+    A leader with coming planned duties stays in their department: the duty belongs to it.
+    """
+    _staff_check(by, "修改部门领导")
+    name = _text(name, field="name", label="姓名", max_length=50)
+    title = _text(title, field="title", label="职务", max_length=50)
+    phone = _phone(phone)
+    if user_id is not None:
+        # Imported here, not at the top: this block was added while the module's head was being edited.
+        from zhengwu.contexts.identity.selectors import user_get_by_id
+
+        user_get_by_id(user_id=user_id)  # NotFound (user_not_found) for an account that does not exist
+    with transaction.atomic():
+        locked = Leader.objects.select_for_update().select_related("department").get(pk=leader.pk)
+        if department.pk != locked.department_id:
+            coming = _coming_duties(locked)
+            if coming:
+                raise Conflict(
+                    f"{locked.name}在{coming[0].day.isoformat()}等日期还有值班安排，请先改派后再调整所属部门",
+                    code="roster_leader_has_duties",
+                    detail={"days": [item.day.isoformat() for item in coming]},
+                )
+        before = _leader_summary(locked)
+        locked.department, locked.name, locked.title, locked.phone, locked.user_id = (
+            department,
+            name,
+            title,
+            phone,
+            user_id,
+        )
+        locked.save(update_fields=["department", "name", "title", "phone", "user_id"])
+        audit_append(
+            actor=by,
+            action="center.leader.update",
+            object_type="center.leader",
+            object_id=str(locked.pk),
+            before=before,
+            after=_leader_summary(locked),
+        )
+    return locked
+
+
+def leader_deactivate(*, leader: Leader, by: Actor) -> Leader:
+    """Take a leader off the rotation (left the post); refused while coming duties are still theirs."""
+    _staff_check(by, "停用部门领导")
+    with transaction.atomic():
+        locked = Leader.objects.select_for_update().select_related("department").get(pk=leader.pk)
+        if not locked.active:
+            raise Conflict(f"{locked.name}已停用", code="roster_leader_inactive", detail={"leader": locked.code})
+        coming = _coming_duties(locked)
+        if coming:
+            raise Conflict(
+                f"{locked.name}在{coming[0].day.isoformat()}等日期还有值班安排，请先改派后再停用",
+                code="roster_leader_has_duties",
+                detail={"days": [item.day.isoformat() for item in coming]},
+            )
+        locked.active = False
+        locked.save(update_fields=["active"])
+        audit_append(
+            actor=by,
+            action="center.leader.deactivate",
+            object_type="center.leader",
+            object_id=str(locked.pk),
+            before={"active": True},
+            after={"active": False},
+        )
+    leader.active = False
+    return locked
+
+
+def leader_reactivate(*, leader: Leader, by: Actor) -> Leader:
+    """Put a deactivated leader back on the rotation (from the next generated year or change on)."""
+    _staff_check(by, "启用部门领导")
+    with transaction.atomic():
+        locked = Leader.objects.select_for_update().select_related("department").get(pk=leader.pk)
+        if locked.active:
+            raise Conflict(f"{locked.name}在任，无需启用", code="roster_leader_active", detail={"leader": locked.code})
+        locked.active = True
+        locked.save(update_fields=["active"])
+        audit_append(
+            actor=by,
+            action="center.leader.reactivate",
+            object_type="center.leader",
+            object_id=str(locked.pk),
+            before={"active": False},
+            after={"active": True},
+        )
+    leader.active = True
+    return locked
+
+
+def unavailability_withdraw(*, entry: LeaderUnavailability, by: Actor) -> None:
+    """Withdraw a declared unavailability (the leader can sit after all); it stays in the audit log."""
+    _staff_check(by, "撤销领导不能值班的时段")
+    with transaction.atomic():
+        locked = LeaderUnavailability.objects.select_for_update().filter(pk=entry.pk).first()
+        if locked is None:
+            raise NotFound("该时段已撤销", code="roster_unavailability_missing", detail={"id": entry.pk})
+        before = {"start": locked.start.isoformat(), "end": locked.end.isoformat(), "reason": locked.reason}
+        leader_id = locked.leader_id
+        locked.delete()
+        audit_append(
+            actor=by,
+            action="center.leader.unavailability_withdraw",
+            object_type="center.leader",
+            object_id=str(leader_id),
+            before=before,
+        )
+
+
+def departments_all() -> list[Department]:
+    """Every department, stationed or not, in the hall's order, with their leaders."""
+    return list(Department.objects.prefetch_related("leaders"))
+
+
+def department_get(*, department_id: int) -> Department:
+    try:
+        return Department.objects.get(pk=department_id)
+    except Department.DoesNotExist:
+        raise NotFound("部门不存在", code="roster_department_missing", detail={"id": department_id}) from None
+
+
+def leader_get(*, leader_id: int) -> Leader:
+    try:
+        return Leader.objects.select_related("department").get(pk=leader_id)
+    except Leader.DoesNotExist:
+        raise NotFound("领导不存在", code="roster_leader_missing", detail={"id": leader_id}) from None
+
+
+def unavailability_get(*, entry_id: int) -> LeaderUnavailability:
+    try:
+        return LeaderUnavailability.objects.select_related("leader").get(pk=entry_id)
+    except LeaderUnavailability.DoesNotExist:
+        raise NotFound("该时段不存在", code="roster_unavailability_missing", detail={"id": entry_id}) from None
+
+
+def unavailability_of(*, leader: Leader) -> list[LeaderUnavailability]:
+    """A leader's declared unavailability, latest first."""
+    return list(leader.unavailability.order_by("-start", "-id"))
+
+
+def leader_coming_duties(*, leader: Leader) -> list[DutyAssignment]:
+    """A leader's planned duties after today."""
+    return _coming_duties(leader)

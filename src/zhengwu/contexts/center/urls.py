@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from zhengwu.contexts.center import views, views_hall, views_roster
+from zhengwu.contexts.center import views, views_departments, views_hall, views_roster
 
 app_name = "center"
 
@@ -37,5 +37,43 @@ urlpatterns = [
         "roster/<int:assignment_id>/issues/<int:issue_id>/resolve/",
         views_roster.duty_issue_resolve_view,
         name="duty_issue_resolve",
+    ),
+    # The departments stationed in the hall, their leaders and the leaders' unavailability (staff).
+    path("roster/departments/", views_departments.departments_list, name="departments"),
+    path("roster/departments/new/", views_departments.department_create_view, name="department_create"),
+    path("roster/departments/<int:department_id>/", views_departments.department_detail, name="department_detail"),
+    path(
+        "roster/departments/<int:department_id>/edit/",
+        views_departments.department_update_view,
+        name="department_update",
+    ),
+    path(
+        "roster/departments/<int:department_id>/leaders/",
+        views_departments.leader_create_view,
+        name="leader_create",
+    ),
+    path("roster/departments/leaders/<int:leader_id>/", views_departments.leader_detail, name="leader_detail"),
+    path(
+        "roster/departments/leaders/<int:leader_id>/edit/", views_departments.leader_update_view, name="leader_update"
+    ),
+    path(
+        "roster/departments/leaders/<int:leader_id>/deactivate/",
+        views_departments.leader_deactivate_view,
+        name="leader_deactivate",
+    ),
+    path(
+        "roster/departments/leaders/<int:leader_id>/reactivate/",
+        views_departments.leader_reactivate_view,
+        name="leader_reactivate",
+    ),
+    path(
+        "roster/departments/leaders/<int:leader_id>/unavailability/",
+        views_departments.unavailability_declare_view,
+        name="unavailability_declare",
+    ),
+    path(
+        "roster/departments/leaders/<int:leader_id>/unavailability/<int:entry_id>/withdraw/",
+        views_departments.unavailability_withdraw_view,
+        name="unavailability_withdraw",
     ),
 ]
