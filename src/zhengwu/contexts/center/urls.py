@@ -1,8 +1,8 @@
-"""The service centre platform's URLs: the hall's information, the leaders' duty roster."""
+"""The service centre platform's URLs: the hall's information, the leaders' duty roster, the library window."""
 
 from django.urls import path
 
-from zhengwu.contexts.center import views, views_departments, views_hall, views_roster
+from zhengwu.contexts.center import views, views_departments, views_hall, views_library, views_roster
 
 app_name = "center"
 
@@ -75,5 +75,37 @@ urlpatterns = [
         "roster/departments/leaders/<int:leader_id>/unavailability/<int:entry_id>/withdraw/",
         views_departments.unavailability_withdraw_view,
         name="unavailability_withdraw",
+    ),
+    # The library window (党校图书服务窗口): public catalogue, lending desk, catalogue, readers.
+    path("library/", views_library.library_public, name="library"),
+    path("library/desk/", views_library.library_desk, name="library_desk"),
+    path("library/desk/lend/", views_library.desk_lend, name="library_lend"),
+    path("library/desk/return/", views_library.desk_return, name="library_return"),
+    path("library/desk/renew/", views_library.desk_renew, name="library_renew"),
+    path("library/desk/reminders/", views_library.desk_reminders, name="library_reminders"),
+    path("library/desk/export/", views_library.desk_export, name="library_export"),
+    path("library/manage/", views_library.library_manage, name="library_manage"),
+    path("library/manage/titles/", views_library.title_create_view, name="library_title_create"),
+    path("library/manage/import/", views_library.catalogue_import_view, name="library_import"),
+    path("library/manage/titles/<int:book_id>/", views_library.title_detail, name="library_title"),
+    path("library/manage/titles/<int:book_id>/edit/", views_library.title_edit_view, name="library_title_edit"),
+    path("library/manage/titles/<int:book_id>/copies/", views_library.copies_add_view, name="library_copies_add"),
+    path(
+        "library/manage/titles/<int:book_id>/recommend/",
+        views_library.title_recommend_view,
+        name="library_title_recommend",
+    ),
+    path(
+        "library/manage/titles/<int:book_id>/copies/<int:copy_id>/lost/",
+        views_library.copy_lost_view,
+        name="library_copy_lost",
+    ),
+    path("library/readers/", views_library.readers_home, name="library_readers"),
+    path("library/readers/register/", views_library.reader_register_view, name="library_reader_register"),
+    path("library/readers/<int:reader_id>/", views_library.reader_detail, name="library_reader"),
+    path(
+        "library/readers/<int:reader_id>/deactivate/",
+        views_library.reader_deactivate_view,
+        name="library_reader_deactivate",
     ),
 ]
