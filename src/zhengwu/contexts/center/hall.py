@@ -16,11 +16,13 @@ from typing import Any
 
 from django.db import transaction
 
+from zhengwu.contexts.center.events import HallInfoChanged
 from zhengwu.contexts.center.models import Amenity, Announcement, Department, OpeningHours, Window
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import CHINA_TZ, clock_now
 from zhengwu.kernel.errors import Conflict, InvalidInput, PermissionDenied
 from zhengwu.platform.audit.services import audit_append
+from zhengwu.platform.exchange.services import outbox_publish
 from zhengwu.platform.workdays.selectors import calendar_get
 
 WEEKDAY_LABELS: dict[int, str] = {
@@ -150,6 +152,7 @@ def opening_hours_set(
             before=before,
             after=_hours_summary(row),
         )
+        hall_event_publish(now=clock_now())
     return row
 
 
@@ -197,6 +200,7 @@ def amenity_save(
             before=before,
             after=_amenity_summary(row),
         )
+        hall_event_publish(now=clock_now())
     return row
 
 
@@ -214,6 +218,7 @@ def amenity_delete(*, amenity: Amenity, by: Actor) -> None:
             object_id=object_id,
             before=before,
         )
+        hall_event_publish(now=clock_now())
 
 
 def _amenity_summary(row: Amenity) -> dict[str, Any]:
@@ -248,6 +253,7 @@ def window_save(*, number: str, department: Department, floor: str, services: st
             before=before,
             after=_window_summary(row),
         )
+        hall_event_publish(now=clock_now())
     return row
 
 
@@ -264,6 +270,7 @@ def window_delete(*, window: Window, by: Actor) -> None:
             object_id=before["number"],
             before=before,
         )
+        hall_event_publish(now=clock_now())
 
 
 def _window_summary(row: Window) -> dict[str, Any]:
@@ -297,6 +304,7 @@ def announcement_publish(
             object_id=str(row.pk),
             after={"title": title, "pinned": row.pinned, "expires_at": expires_at.isoformat() if expires_at else None},
         )
+        hall_event_publish(now=now)
     return row
 
 
@@ -319,6 +327,7 @@ def announcement_withdraw(*, announcement: Announcement, by: Actor) -> Announcem
             before={"expires_at": before},
             after={"expires_at": now.isoformat()},
         )
+        hall_event_publish(now=now)
     announcement.expires_at = row.expires_at
     return row
 
@@ -410,4 +419,50 @@ def hall_info(*, now: dt.datetime) -> HallInfo:
         amenities=[g for g in groups.values() if g.items],
         departments=list(by_department.values()),
         announcements=announcements_current(now=now),
+    )
+
+
+# --- the public site's copy --------------------------------------------------------------------------
+
+
+def hall_event_publish(*, now: dt.datetime) -> None:
+    """Send the hall's whole public information as it stands at ``now`` (``HallInfoChanged``).
+
+    Called by every service above inside its transaction, after the change: the public site
+    replaces its copy with this one, so a lost or repeated message leaves nothing half-updated.
+    Only the announcements shown at ``now`` travel; the public site hides each at its expiry.
+    """
+    windows = Window.objects.select_related("department").order_by("department__order", "department__code", "number")
+    outbox_publish(
+        event=HallInfoChanged(
+            changed_at=now.isoformat(),
+            hours=[
+                {
+                    "weekday": day.weekday,
+                    "opens": day.opens.strftime("%H:%M") if day.opens else None,
+                    "closes": day.closes.strftime("%H:%M") if day.closes else None,
+                    "note": day.note,
+                }
+                for day in week_hours()
+            ],
+            amenities=[
+                {"kind": a.kind, "name": a.name, "location": a.location, "note": a.description}
+                for a in Amenity.objects.order_by("order", "id")
+            ],
+            windows=[
+                {"number": w.number, "department": w.department.name, "floor": w.floor, "services": w.services}
+                for w in windows
+            ],
+            announcements=[
+                {
+                    "id": a.pk,
+                    "title": a.title,
+                    "body": a.body,
+                    "pinned": a.pinned,
+                    "published_at": a.published_at.isoformat(),
+                    "expires_at": a.expires_at.isoformat() if a.expires_at else None,
+                }
+                for a in announcements_current(now=now)
+            ],
+        )
     )

@@ -17,6 +17,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from zhengwu.contexts.center import roster_rules as rules
+from zhengwu.contexts.center.events import RosterPublished
 from zhengwu.contexts.center.models import (
     Department,
     DutyAssignment,
@@ -31,6 +32,7 @@ from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import clock_now, clock_today
 from zhengwu.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from zhengwu.platform.audit.services import audit_append
+from zhengwu.platform.exchange.services import outbox_publish
 from zhengwu.platform.workdays.selectors import calendar_get
 
 STAFF = "centre_staff"
@@ -257,6 +259,36 @@ def roster_generate(*, year: int, per_day: int, by: Actor) -> RosterYear:
     return roster
 
 
+def roster_event_publish(*, roster: RosterYear) -> None:
+    """Send a published year's roster as it now stands (``RosterPublished``); nothing for an unpublished one.
+
+    Called at publication and after every change to one of the year's assignments, inside the
+    change's transaction. Leaders travel by name and title only: their phones stay here.
+    """
+    # The year's row locked: two changes to the year send their copies one after the other, the
+    # later one reading the plan with the earlier committed, and stamped later.
+    roster = RosterYear.objects.select_for_update().get(pk=roster.pk)
+    if roster.published_at is None:
+        return
+    outbox_publish(
+        event=RosterPublished(
+            year=roster.year,
+            published_at=roster.published_at.isoformat(),
+            changed_at=clock_now().isoformat(),
+            duties=[
+                {
+                    "day": item.day.isoformat(),
+                    "department": item.department.name,
+                    "leader": item.leader.name,
+                    "title": item.leader.title,
+                    "status": item.status,
+                }
+                for item in _stored_plan(roster)
+            ],
+        )
+    )
+
+
 def roster_publish(*, roster: RosterYear, by: Actor) -> RosterYear:
     """Publish a generated year: its coming duty days appear on the public page."""
     _staff_check(by, "发布值班表")
@@ -275,6 +307,7 @@ def roster_publish(*, roster: RosterYear, by: Actor) -> RosterYear:
             object_id=str(roster.year),
             after={"published_at": roster.published_at.isoformat()},
         )
+        roster_event_publish(roster=roster)
     return roster
 
 
@@ -349,6 +382,7 @@ def duty_swap(*, assignment: DutyAssignment, other: DutyAssignment, reason: str,
                 before={"day": before.isoformat()},
                 after={"day": item.day.isoformat(), "other": partner.pk, "reason": reason},
             )
+        roster_event_publish(roster=assignment.roster)
 
 
 def duty_reassign(*, assignment: DutyAssignment, leader: Leader, reason: str, by: Actor) -> None:
@@ -397,6 +431,7 @@ def duty_reassign(*, assignment: DutyAssignment, leader: Leader, reason: str, by
             before={"leader": before.code},
             after={"leader": leader.code, "reason": reason},
         )
+        roster_event_publish(roster=assignment.roster)
 
 
 def duty_attendance_record(*, assignment: DutyAssignment, attended: bool, note: str, by: Actor) -> DutyAssignment:
@@ -426,6 +461,7 @@ def duty_attendance_record(*, assignment: DutyAssignment, attended: bool, note: 
             before={"status": before},
             after={"status": assignment.status, "note": note},
         )
+        roster_event_publish(roster=assignment.roster)
     return assignment
 
 

@@ -16,12 +16,17 @@ from collections.abc import Callable
 from typing import Any
 
 from zhengwu.contexts.bidding.events import BidsFrozen, OpeningRecorded
+from zhengwu.contexts.center.events import CatalogueTitleChanged, HallInfoChanged, RosterPublished
 from zhengwu.contexts.disclosure.models import (
     AwardResult,
     BidFreeze,
     CandidatePublicity,
+    CentreDuty,
+    CentreHall,
+    CentreRoster,
     ContractRecord,
     ExpertDrawCommitment,
+    LibraryTitle,
     MarketSubject,
     Notice,
     OpeningRecord,
@@ -563,6 +568,155 @@ def tree_head_sealed(payload: dict[str, Any], envelope: Envelope) -> None:
 
 
 HANDLERS[TreeHeadSealed.event_type] = tree_head_sealed
+
+
+# The service centre: the hall, the published duty roster, the library's catalogue ----------------
+#
+# Each event is a snapshot of its subject: it replaces what is stored, unless it is older than
+# what is stored. "Older" is the centre's ``changed_at``, then the message's place in its stream
+# (two changes in the same instant are applied in the order they were sent), so a late or
+# redelivered message changes nothing.
+
+
+def _centre_instant(value: Any, *, what: str, field: str) -> dt.datetime:
+    try:
+        return _signed_instant(value, what=what, field=field)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{what}: {field} {value!r} is not an instant: {exc}") from None
+
+
+def _superseded(
+    current: CentreHall | CentreRoster | LibraryTitle | None, changed_at: dt.datetime, envelope: Envelope
+) -> bool:
+    """True if what is stored is as new as the message or newer: the message changes nothing."""
+    if current is None:
+        return False
+    return (changed_at, envelope.sequence) <= (current.changed_at, current.sequence)
+
+
+def _rows(value: Any, *, what: str, field: str) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(row, dict) for row in value):
+        raise ValueError(f"{what}: {field} is not a list of objects")
+    return [dict(row) for row in value]
+
+
+def centre_hall_changed(payload: dict[str, Any], envelope: Envelope) -> None:
+    """Replace the public copy of the hall's information with the one sent, unless it is older."""
+    event = HallInfoChanged.from_payload(payload)
+    what = HallInfoChanged.event_type
+    changed_at = _centre_instant(event.changed_at, what=what, field="changed_at")
+    fields = {
+        "hours": _rows(event.hours, what=what, field="hours"),
+        "amenities": _rows(event.amenities, what=what, field="amenities"),
+        "windows": _rows(event.windows, what=what, field="windows"),
+        "announcements": _rows(event.announcements, what=what, field="announcements"),
+    }
+    for row in fields["hours"]:
+        weekday = row.get("weekday")
+        if isinstance(weekday, bool) or not isinstance(weekday, int) or not 1 <= weekday <= 7:
+            raise ValueError(f"{what}: hours weekday {weekday!r} malformed")
+        for name in ("opens", "closes"):
+            if row.get(name) is not None:
+                try:
+                    dt.time.fromisoformat(str(row[name]))
+                except ValueError:
+                    raise ValueError(f"{what}: hours {name} {row[name]!r} malformed") from None
+    for row in fields["announcements"]:
+        _centre_instant(row.get("published_at"), what=what, field="announcements.published_at")
+        if row.get("expires_at") is not None:
+            _centre_instant(row["expires_at"], what=what, field="announcements.expires_at")
+    current = CentreHall.objects.select_for_update().order_by("id").first()
+    if _superseded(current, changed_at, envelope):
+        return
+    stored = current or CentreHall()
+    for name, value in fields.items():
+        setattr(stored, name, value)
+    stored.changed_at, stored.sequence, stored.received_at = changed_at, envelope.sequence, clock_now()
+    stored.save()
+
+
+def centre_roster_published(payload: dict[str, Any], envelope: Envelope) -> None:
+    """Replace a year's published duties with the ones sent, unless the message is older than what is stored."""
+    event = RosterPublished.from_payload(payload)
+    what = f"{RosterPublished.event_type} {event.year}"
+    if isinstance(event.year, bool) or not isinstance(event.year, int) or not 2000 <= event.year <= 2100:
+        raise ValueError(f"{what}: year malformed")
+    changed_at = _centre_instant(event.changed_at, what=what, field="changed_at")
+    published_at = _centre_instant(event.published_at, what=what, field="published_at")
+    duties = []
+    for position, row in enumerate(_rows(event.duties, what=what, field="duties")):
+        try:
+            day = dt.date.fromisoformat(str(row["day"]))
+            duties.append(
+                CentreDuty(
+                    position=position,
+                    day=day,
+                    department=str(row["department"])[:100],
+                    leader=str(row["leader"])[:50],
+                    title=str(row.get("title") or "")[:50],
+                    status=str(row.get("status") or "planned")[:10],
+                )
+            )
+        except (KeyError, ValueError) as exc:
+            raise ValueError(f"{what}: duty {position} malformed: {exc}") from None
+    current = CentreRoster.objects.select_for_update().filter(year=event.year).first()
+    if _superseded(current, changed_at, envelope):
+        return
+    roster = current or CentreRoster(year=event.year)
+    roster.published_at, roster.changed_at, roster.sequence = published_at, changed_at, envelope.sequence
+    roster.received_at = clock_now()
+    roster.save()
+    roster.duties.all().delete()
+    for duty in duties:
+        duty.roster = roster
+    CentreDuty.objects.bulk_create(duties)
+
+
+def library_title_changed(payload: dict[str, Any], envelope: Envelope) -> None:
+    """List a library title with its availability, update it or mark it withdrawn; an older message changes nothing."""
+    event = CatalogueTitleChanged.from_payload(payload)
+    what = f"{CatalogueTitleChanged.event_type} {event.key}"
+    if not isinstance(event.key, str) or not event.key.strip() or len(event.key) > 20:
+        raise ValueError(f"{what}: key malformed")
+    for name in ("copies_total", "copies_available"):
+        value = getattr(event, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"{what}: {name} malformed")
+    changed_at = _centre_instant(event.changed_at, what=what, field="changed_at")
+    recommended_at = (
+        _centre_instant(event.recommended_at, what=what, field="recommended_at") if event.recommended_at else None
+    )
+    current = LibraryTitle.objects.select_for_update().filter(key=event.key).first()
+    if _superseded(current, changed_at, envelope):
+        return
+    fields = {
+        "kind": str(event.kind)[:12],
+        "isbn": str(event.isbn or "")[:13],
+        "title": str(event.title)[:300],
+        "author": str(event.author or "")[:200],
+        "publisher": str(event.publisher or "")[:200],
+        "year": event.year if isinstance(event.year, int) and not isinstance(event.year, bool) else None,
+        "category": str(event.category or "")[:20],
+        "call_number": str(event.call_number or "")[:50],
+        "summary": str(event.summary or ""),
+        "recommended_at": recommended_at,
+        "copies_total": event.copies_total,
+        "copies_available": min(event.copies_available, event.copies_total),
+        "withdrawn": bool(event.withdrawn),
+        "changed_at": changed_at,
+        "sequence": envelope.sequence,
+        "received_at": clock_now(),
+    }
+    LibraryTitle.objects.update_or_create(key=event.key, defaults=fields)
+
+
+HANDLERS.update(
+    {
+        HallInfoChanged.event_type: centre_hall_changed,
+        RosterPublished.event_type: centre_roster_published,
+        CatalogueTitleChanged.event_type: library_title_changed,
+    }
+)
 
 
 # The upward push ---------------------------------------------------------------------------

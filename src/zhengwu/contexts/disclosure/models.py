@@ -504,3 +504,93 @@ class UpwardReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.data_key} {self.status}"
+
+
+# The service centre's public information ------------------------------------------------------
+#
+# Built from the centre's snapshot events (``center.events``): each message carries the whole
+# current state of its subject and replaces what is stored, unless it is older than what is
+# stored (``changed_at``, then the message's place in its stream). Nothing personal is kept:
+# the centre sends leaders by name and title, and no reader of the library.
+
+
+class CentreHall(models.Model):
+    """The hall's information as the centre last sent it (``center.hall.changed``): one row."""
+
+    hours = models.JSONField("开放时间", default=list)
+    amenities = models.JSONField("服务设施", default=list)
+    windows = models.JSONField("窗口", default=list)
+    announcements = models.JSONField("公告", default=list)
+    changed_at = models.DateTimeField("更新时间")
+    sequence = models.BigIntegerField("消息序号", default=0)
+    received_at = models.DateTimeField("接收时间")
+
+    def __str__(self) -> str:
+        return f"hall as of {self.changed_at}"
+
+
+class CentreRoster(models.Model):
+    """A year's published duty roster as the centre last sent it (``center.roster.published``)."""
+
+    year = models.PositiveIntegerField("年度", unique=True)
+    published_at = models.DateTimeField("发布时间")
+    changed_at = models.DateTimeField("更新时间")
+    sequence = models.BigIntegerField("消息序号", default=0)
+    received_at = models.DateTimeField("接收时间")
+
+    class Meta:
+        ordering = ("-year",)
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CentreDuty(models.Model):
+    """One department's leader on one duty day of a published roster; replaced with its year's message."""
+
+    roster = models.ForeignKey(CentreRoster, on_delete=models.CASCADE, related_name="duties")
+    position = models.PositiveIntegerField("序号")  # the order the centre sent (day, then department)
+    day = models.DateField("值班日")
+    department = models.CharField("部门", max_length=100)
+    leader = models.CharField("领导", max_length=50)
+    title = models.CharField("职务", max_length=50)
+    status = models.CharField("状态", max_length=10)
+
+    class Meta:
+        ordering = ("day", "position")
+        indexes = (models.Index(fields=("day", "position"), name="disclosure_centre_duty_day"),)
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.department}"
+
+
+class LibraryTitle(models.Model):
+    """A title of the centre's library as last sent (``center.library.title_changed``), with availability.
+
+    A withdrawn title stays here, marked, so that an older message arriving late cannot bring it
+    back; the public catalogue leaves it out.
+    """
+
+    key = models.CharField("标识", max_length=20, unique=True)
+    kind = models.CharField("类型", max_length=12)
+    isbn = models.CharField("ISBN", max_length=13, blank=True, db_index=True)
+    title = models.CharField("题名", max_length=300)
+    author = models.CharField("责任者", max_length=200, blank=True)
+    publisher = models.CharField("出版者", max_length=200, blank=True)
+    year = models.PositiveSmallIntegerField("出版年", null=True, blank=True)
+    category = models.CharField("分类号", max_length=20, blank=True)
+    call_number = models.CharField("索书号", max_length=50, blank=True)
+    summary = models.TextField("简介", blank=True)
+    recommended_at = models.DateTimeField("推荐时间", null=True, blank=True)
+    copies_total = models.PositiveIntegerField("馆藏")
+    copies_available = models.PositiveIntegerField("在架")
+    withdrawn = models.BooleanField("已下架", default=False)
+    changed_at = models.DateTimeField("更新时间")
+    sequence = models.BigIntegerField("消息序号", default=0)
+    received_at = models.DateTimeField("接收时间")
+
+    class Meta:
+        ordering = ("title", "key")
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zhengwu.contexts.disclosure import views, views_statistics, views_transparency
+from zhengwu.contexts.disclosure import views, views_centre, views_statistics, views_transparency
 from zhengwu.contexts.disclosure.ocds import views as ocds_views
 from zhengwu.contexts.disclosure.upward import views as upward_views
 
@@ -27,4 +27,8 @@ urlpatterns = [
     path("api/ocds/bulk/", ocds_views.bulk, name="ocds_bulk"),
     path("api/ocds/bulk/<str:month>.jsonl.gz", ocds_views.bulk_file, name="ocds_bulk_file"),
     path("upward/", upward_views.upward_report, name="upward_report"),
+    # The service centre's public information, from the centre's events.
+    path("centre/", views_centre.centre_hall, name="centre_hall"),
+    path("centre/roster/", views_centre.centre_roster, name="centre_roster"),
+    path("centre/library/", views_centre.centre_library, name="centre_library"),
 ]
