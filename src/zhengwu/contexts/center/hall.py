@@ -1,16 +1,14 @@
 """The hall's public information: opening hours, amenities, windows and announcements.
 
 Centre staff edit it through the services below; everyone (signed in or not) reads it through
-``hall_info``. Whether the hall is open now is a pure rule (``hall_open_state``) over the week's
-hours and what the working-day calendar says of today: a holiday closes the hall whatever the
-weekday's hours say, and a 调休 make-up working day opens it with the weekday hours.
+``hall_info``. Whether the hall is open now is the working-day calendar's opening-hours rule
+(``platform.workdays.opening``), which the public site's copy of this page uses too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,11 +17,11 @@ from django.db import transaction
 from zhengwu.contexts.center.events import HallInfoChanged
 from zhengwu.contexts.center.models import Amenity, Announcement, Department, OpeningHours, Window
 from zhengwu.kernel.actor import Actor
-from zhengwu.kernel.clock import CHINA_TZ, clock_now
+from zhengwu.kernel.clock import clock_now
 from zhengwu.kernel.errors import Conflict, InvalidInput, PermissionDenied
 from zhengwu.platform.audit.services import audit_append
 from zhengwu.platform.exchange.services import outbox_publish
-from zhengwu.platform.workdays.selectors import calendar_get
+from zhengwu.platform.workdays.opening import DayHours, OpenState, open_state
 
 WEEKDAY_LABELS: dict[int, str] = {
     1: "星期一",
@@ -35,73 +33,6 @@ WEEKDAY_LABELS: dict[int, str] = {
     7: "星期日",
 }
 WINDOW_NUMBER = re.compile(r"[A-Z0-9-]{1,10}")
-
-
-# --- the pure rule: is the hall open? ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DayHours:
-    """One weekday's hours (1 = Monday … 7 = Sunday); ``opens``/``closes`` None: closed that day."""
-
-    weekday: int
-    opens: dt.time | None
-    closes: dt.time | None
-    note: str = ""
-
-    @property
-    def closed(self) -> bool:
-        return self.opens is None or self.closes is None
-
-
-@dataclass(frozen=True)
-class OpenState:
-    """The hall today: its effective hours, whether it is open at the given moment, and why.
-
-    ``reason`` is a stable code: ``open``, ``before_opening``, ``after_closing``, ``closed_day``
-    (no hours on this weekday) or ``holiday``. ``makeup`` is set on a 调休 working day;
-    ``calendar_known`` is False when the calendar lacks the year (weekday hours are then used).
-    """
-
-    open_now: bool
-    reason: str
-    today: dt.date
-    hours: DayHours | None
-    day_name: str = ""
-    makeup: bool = False
-    calendar_known: bool = True
-
-
-def hall_open_state(
-    *,
-    local: dt.datetime,
-    week: Mapping[int, DayHours],
-    holiday: bool,
-    makeup: bool,
-    day_name: str = "",
-    calendar_known: bool = True,
-) -> OpenState:
-    """Whether the hall is open at ``local`` (China time), given the week's hours and today's kind.
-
-    On a make-up working day that has no hours of its own (a Saturday, usually) the hall keeps
-    the hours of the first of Monday–Friday that has any: it works as on an ordinary weekday.
-    """
-    today = local.date()
-    if holiday:
-        return OpenState(False, "holiday", today, None, day_name, False, calendar_known)
-    hours = week.get(today.isoweekday())
-    if makeup and (hours is None or hours.closed):
-        hours = next((week[d] for d in range(1, 6) if d in week and not week[d].closed), None)
-    if hours is None or hours.closed or hours.opens is None or hours.closes is None:
-        return OpenState(False, "closed_day", today, None, day_name, makeup, calendar_known)
-    moment = local.time().replace(tzinfo=None)
-    if moment < hours.opens:
-        reason = "before_opening"
-    elif moment >= hours.closes:
-        reason = "after_closing"
-    else:
-        reason = "open"
-    return OpenState(reason == "open", reason, today, hours, day_name, makeup, calendar_known)
 
 
 # --- permission and small checks ---------------------------------------------------------------------
@@ -370,20 +301,7 @@ def week_hours() -> list[DayHours]:
 
 def hall_state(*, now: dt.datetime, week: list[DayHours]) -> OpenState:
     """Today's state from the calendar; a year the calendar lacks falls back on the weekday's hours."""
-    local = now.astimezone(CHINA_TZ)
-    today = local.date()
-    calendar = calendar_get()
-    known = calendar.year_loaded(today.year)
-    holiday = known and today in calendar.holidays
-    makeup = known and today in calendar.adjusted_workdays
-    return hall_open_state(
-        local=local,
-        week={h.weekday: h for h in week},
-        holiday=holiday,
-        makeup=makeup,
-        day_name=calendar.day_name(today) if known else "",
-        calendar_known=known,
-    )
+    return open_state(now=now, week=week)
 
 
 def announcements_current(*, now: dt.datetime) -> list[Announcement]:

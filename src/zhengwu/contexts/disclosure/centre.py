@@ -3,14 +3,12 @@
 Read only from this platform's copies (``CentreHall``, ``CentreRoster``/``CentreDuty``,
 ``LibraryTitle``), which the centre's events keep (``handlers``). Whether the hall is open now
 is decided here, from the hours the centre sent and the working-day calendar this platform
-keeps (``platform.workdays``): a public holiday closes the hall whatever the weekday's hours
-say, and a 调休 make-up working day opens it with weekday hours — the centre's own rule.
+keeps, by the same rule the centre's own page uses (``platform.workdays.opening``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
@@ -19,10 +17,9 @@ from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from zhengwu.contexts.disclosure.models import CentreDuty, CentreHall, CentreRoster, LibraryTitle
-from zhengwu.kernel.clock import CHINA_TZ
 from zhengwu.kernel.errors import InvalidInput
 from zhengwu.kernel.paging import Page, page_take
-from zhengwu.platform.workdays.selectors import calendar_get
+from zhengwu.platform.workdays.opening import DayHours, OpenState, open_state
 
 WEEKDAY_NAMES: dict[int, Any] = {
     1: _("Monday"),
@@ -47,77 +44,6 @@ MAX_PAGE_SIZE = 100
 MAX_PAGE = 100_000
 
 
-# --- the hall: is it open now? (a pure rule) ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HallDay:
-    """One weekday's hours as the centre sent them (1 = Monday … 7 = Sunday); no hours: closed."""
-
-    weekday: int
-    opens: dt.time | None
-    closes: dt.time | None
-    note: str = ""
-
-    @property
-    def closed(self) -> bool:
-        return self.opens is None or self.closes is None
-
-    @property
-    def name(self) -> Any:
-        return WEEKDAY_NAMES[self.weekday]
-
-
-@dataclass(frozen=True)
-class HallState:
-    """The hall at a moment: open or not, and why.
-
-    ``reason``: ``open``, ``before_opening``, ``after_closing``, ``closed_day`` or ``holiday``;
-    ``makeup``: a 调休 working day; ``calendar_known`` False: the calendar lacks the year and the
-    weekday's hours are used as they are.
-    """
-
-    open_now: bool
-    reason: str
-    today: dt.date
-    hours: HallDay | None
-    day_name: str = ""
-    makeup: bool = False
-    calendar_known: bool = True
-
-
-def hall_state_at(
-    *,
-    local: dt.datetime,
-    week: Mapping[int, HallDay],
-    holiday: bool,
-    makeup: bool,
-    day_name: str = "",
-    calendar_known: bool = True,
-) -> HallState:
-    """Whether the hall is open at ``local`` (China time), given its week and what kind of day it is.
-
-    A make-up working day without hours of its own (a Saturday, usually) keeps the hours of the
-    first of Monday–Friday that has any.
-    """
-    today = local.date()
-    if holiday:
-        return HallState(False, "holiday", today, None, day_name, False, calendar_known)
-    hours = week.get(today.isoweekday())
-    if makeup and (hours is None or hours.closed):
-        hours = next((week[d] for d in range(1, 6) if d in week and not week[d].closed), None)
-    if hours is None or hours.opens is None or hours.closes is None:
-        return HallState(False, "closed_day", today, None, day_name, makeup, calendar_known)
-    moment = local.time().replace(tzinfo=None)
-    if moment < hours.opens:
-        reason = "before_opening"
-    elif moment >= hours.closes:
-        reason = "after_closing"
-    else:
-        reason = "open"
-    return HallState(reason == "open", reason, today, hours, day_name, makeup, calendar_known)
-
-
 # --- the hall's page ----------------------------------------------------------------------------------
 
 
@@ -138,8 +64,9 @@ class DepartmentWindows:
 class HallPublic:
     """Everything the public hall page shows, as of the centre's last message."""
 
-    week: list[HallDay]
-    state: HallState
+    week: list[DayHours]
+    weekday_names: dict[int, Any]
+    state: OpenState
     amenities: list[AmenityGroup]
     departments: list[DepartmentWindows]
     announcements: list[dict[str, Any]]
@@ -154,31 +81,15 @@ def _instant(value: Any) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if isinstance(value, str) and value else None
 
 
-def hall_week(hall: CentreHall) -> list[HallDay]:
+def hall_week(hall: CentreHall) -> list[DayHours]:
     """Monday to Sunday from the stored hours; a weekday the centre did not send is closed."""
     sent = {row["weekday"]: row for row in hall.hours}
     return [
-        HallDay(d, _time(sent[d].get("opens")), _time(sent[d].get("closes")), str(sent[d].get("note") or ""))
+        DayHours(d, _time(sent[d].get("opens")), _time(sent[d].get("closes")), str(sent[d].get("note") or ""))
         if d in sent
-        else HallDay(d, None, None)
+        else DayHours(d, None, None)
         for d in range(1, 8)
     ]
-
-
-def hall_state(*, now: dt.datetime, week: list[HallDay]) -> HallState:
-    """The hall's state at ``now`` on this platform's working-day calendar."""
-    local = now.astimezone(CHINA_TZ)
-    today = local.date()
-    calendar = calendar_get()
-    known = calendar.year_loaded(today.year)
-    return hall_state_at(
-        local=local,
-        week={day.weekday: day for day in week},
-        holiday=known and today in calendar.holidays,
-        makeup=known and today in calendar.adjusted_workdays,
-        day_name=calendar.day_name(today) if known else "",
-        calendar_known=known,
-    )
 
 
 def hall_public(*, now: dt.datetime) -> HallPublic | None:
@@ -206,7 +117,8 @@ def hall_public(*, now: dt.datetime) -> HallPublic | None:
     announcements.sort(key=lambda a: (not a.get("pinned"), -a["published_at"].timestamp()))
     return HallPublic(
         week=week,
-        state=hall_state(now=now, week=week),
+        weekday_names=WEEKDAY_NAMES,
+        state=open_state(now=now, week=week),
         amenities=[g for g in groups.values() if g.items],
         departments=departments,
         announcements=announcements,

@@ -14,6 +14,7 @@ from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import CHINA_TZ, clock_reset, clock_set
 from zhengwu.kernel.errors import Conflict, InvalidInput, PermissionDenied
 from zhengwu.platform.audit.models import AuditEntry
+from zhengwu.platform.workdays.opening import DayHours, open_state_at
 from zhengwu.platform.workdays.selectors import calendar_cache_clear
 from zhengwu.platform.workdays.services import calendar_defaults_load
 
@@ -25,9 +26,9 @@ OTHERS = [
     Actor(user_id=4, username="bidder", roles=frozenset({"bidder"})),
 ]
 EIGHT, HALF_FIVE = dt.time(8, 0), dt.time(17, 30)
-WEEK = {d: hall.DayHours(d, EIGHT, HALF_FIVE) for d in range(1, 6)} | {
-    6: hall.DayHours(6, None, None),
-    7: hall.DayHours(7, None, None),
+WEEK = {d: DayHours(d, EIGHT, HALF_FIVE) for d in range(1, 6)} | {
+    6: DayHours(6, None, None),
+    7: DayHours(7, None, None),
 }
 
 
@@ -73,7 +74,7 @@ def _department(code: str = "D01", name: str = "市市场监督管理局", order
     ],
 )
 def test_open_state_rule(local: dt.datetime, holiday: bool, makeup: bool, open_now: bool, reason: str) -> None:
-    state = hall.hall_open_state(local=local, week=WEEK, holiday=holiday, makeup=makeup)
+    state = open_state_at(local=local, week=WEEK, holiday=holiday, makeup=makeup)
     assert (state.open_now, state.reason, state.makeup) == (open_now, reason, makeup)
     assert state.today == local.date()
 

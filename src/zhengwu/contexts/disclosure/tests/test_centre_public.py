@@ -21,7 +21,6 @@ from django.test import Client
 
 from zhengwu.contexts.center import hall, roster
 from zhengwu.contexts.center.events import CatalogueTitleChanged, HallInfoChanged, RosterPublished
-from zhengwu.contexts.disclosure.centre import HallDay, hall_state_at
 from zhengwu.contexts.disclosure.handlers import HANDLERS
 from zhengwu.contexts.disclosure.models import CentreDuty, CentreHall, CentreRoster, LibraryTitle
 from zhengwu.kernel.actor import Actor
@@ -29,6 +28,7 @@ from zhengwu.kernel.clock import CHINA_TZ, clock_reset, clock_set
 from zhengwu.platform.exchange.models import Delivery, OutboxMessage
 from zhengwu.platform.exchange.relay import envelope_for, relay_run_once
 from zhengwu.platform.exchange.services import outbox_publish
+from zhengwu.platform.workdays.opening import DayHours, open_state_at
 from zhengwu.platform.workdays.selectors import calendar_cache_clear
 from zhengwu.platform.workdays.services import calendar_defaults_load
 
@@ -199,8 +199,8 @@ def test_open_now_follows_the_hours_and_the_holiday_calendar(instant: dt.datetim
 
 
 def test_a_year_the_calendar_lacks_falls_back_on_the_weekday_hours() -> None:
-    week = {1: HallDay(1, dt.time(8, 0), dt.time(17, 30))}
-    state = hall_state_at(
+    week = {1: DayHours(1, dt.time(8, 0), dt.time(17, 30))}
+    state = open_state_at(
         local=dt.datetime(2027, 3, 1, 9, 0, tzinfo=CHINA_TZ),
         week=week,
         holiday=False,
