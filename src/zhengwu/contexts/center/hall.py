@@ -350,10 +350,14 @@ def hall_event_publish(*, now: dt.datetime) -> None:
     replaces its copy with this one, so a lost or repeated message leaves nothing half-updated.
     Only the announcements shown at ``now`` travel; the public site hides each at its expiry.
     """
+    # The week's rows locked, always in the same order and after the caller's own change: two
+    # edits committing together send their copies one after the other, the later one reading the
+    # hall with the earlier committed and stamped later (the public site keeps the latest stamp).
+    list(OpeningHours.objects.select_for_update().order_by("weekday").values_list("pk", flat=True))
     windows = Window.objects.select_related("department").order_by("department__order", "department__code", "number")
     outbox_publish(
         event=HallInfoChanged(
-            changed_at=now.isoformat(),
+            changed_at=clock_now().isoformat(),
             hours=[
                 {
                     "weekday": day.weekday,

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 
 from zhengwu.contexts.center import roster_rules as rules
 from zhengwu.contexts.center.events import RosterPublished
+from zhengwu.contexts.center.hall import hall_event_publish
 from zhengwu.contexts.center.models import (
     Department,
     DutyAssignment,
@@ -28,6 +29,7 @@ from zhengwu.contexts.center.models import (
     RosterYear,
 )
 from zhengwu.contexts.center.notify import notice_send
+from zhengwu.contexts.identity.selectors import user_get_by_id
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import clock_now, clock_today
 from zhengwu.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -697,6 +699,17 @@ def _coming_duties(leader: Leader) -> list[DutyAssignment]:
     )
 
 
+def _public_copies_refresh(*, department: Department | None = None, leader: Leader | None = None) -> None:
+    # A renamed department or leader appears in the public site's copies: the published rosters
+    # naming them and, for a department, the hall's windows. Sent again, inside the change.
+    duties = DutyAssignment.objects.filter(roster__published_at__isnull=False)
+    duties = duties.filter(department=department) if department is not None else duties.filter(leader=leader)
+    for roster in RosterYear.objects.filter(pk__in=duties.values("roster_id")).order_by("year"):
+        roster_event_publish(roster=roster)
+    if department is not None and department.windows.exists():
+        hall_event_publish(now=clock_now())
+
+
 def department_update(
     *, department: Department, code: str, name: str, stationed: bool, order: int, by: Actor
 ) -> Department:
@@ -727,6 +740,8 @@ def department_update(
             before=before,
             after=_department_summary(locked),
         )
+        if before["name"] != locked.name:
+            _public_copies_refresh(department=locked)
     department.code, department.name, department.stationed, department.order = code, name, bool(stationed), order
     return locked
 
@@ -750,9 +765,6 @@ def leader_update(
     title = _text(title, field="title", label="职务", max_length=50)
     phone = _phone(phone)
     if user_id is not None:
-        # Imported here, not at the top: this block was added while the module's head was being edited.
-        from zhengwu.contexts.identity.selectors import user_get_by_id
-
         user_get_by_id(user_id=user_id)  # NotFound (user_not_found) for an account that does not exist
     with transaction.atomic():
         locked = Leader.objects.select_for_update().select_related("department").get(pk=leader.pk)
@@ -781,6 +793,8 @@ def leader_update(
             before=before,
             after=_leader_summary(locked),
         )
+        if (before["name"], before["title"]) != (locked.name, locked.title):
+            _public_copies_refresh(leader=locked)
     return locked
 
 

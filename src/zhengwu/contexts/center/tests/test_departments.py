@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from zhengwu.contexts.center import roster
+from zhengwu.contexts.center import hall, roster
 from zhengwu.contexts.center.models import Department, DutyAssignment, Leader, LeaderUnavailability
 from zhengwu.contexts.center.tests.roster_world import (
     SYSTEM,
@@ -21,6 +21,7 @@ from zhengwu.contexts.identity.selectors import user_get
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.errors import Conflict, InvalidInput, PermissionDenied, ZhengwuError
 from zhengwu.platform.audit.models import AuditEntry
+from zhengwu.platform.exchange.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
 
@@ -322,3 +323,35 @@ def test_other_roles_are_refused_the_pages(staff: Actor, key: str) -> None:
     assert client.post(f"{BASE}{department.pk}/edit/", {"code": "X", "name": "X", "order": "1"}).status_code == 403
     assert 'data-testid="departments-link"' not in client.get("/center/roster/").content.decode()
     assert _state() == before
+
+
+def _last_payload(event_type: str) -> dict[str, Any]:
+    message = OutboxMessage.objects.filter(event_type=event_type).order_by("-id").first()
+    assert message is not None
+    return message.payload
+
+
+def test_renaming_a_leader_or_department_sends_the_public_copies_again(staff: Actor) -> None:
+    year = roster.roster_generate(year=2026, per_day=2, by=staff)
+    roster.roster_publish(roster=year, by=staff)
+    department = Department.objects.get(code="D01")
+    hall.window_save(number="A01", department=department, floor="一楼", services="企业开办", by=staff)
+    leader = DutyAssignment.objects.filter(roster=year, department=department).first().leader  # type: ignore[union-attr]
+    rosters_before = OutboxMessage.objects.filter(event_type="center.roster.published").count()
+
+    roster.leader_update(
+        leader=leader, department=department, name="张新", title="局长", phone="", user_id=None, by=staff
+    )
+    duties = _last_payload("center.roster.published")["duties"]
+    assert {"leader": "张新", "title": "局长"}.items() <= next(d for d in duties if d["leader"] == "张新").items()
+    assert leader.name not in {d["leader"] for d in duties}
+    # A phone change alone is nobody's business on the public site: nothing is sent.
+    roster.leader_update(
+        leader=leader, department=department, name="张新", title="局长", phone="13900000000", user_id=None, by=staff
+    )
+    assert OutboxMessage.objects.filter(event_type="center.roster.published").count() == rosters_before + 1
+
+    roster.department_update(department=department, code="D01", name="市政务服务局", stationed=True, order=1, by=staff)
+    assert {d["department"] for d in _last_payload("center.roster.published")["duties"]} >= {"市政务服务局"}
+    windows = _last_payload("center.hall.changed")["windows"]
+    assert [(w["number"], w["department"]) for w in windows] == [("A01", "市政务服务局")]
