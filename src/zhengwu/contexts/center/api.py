@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from ninja import Router
 
+from zhengwu.contexts.center.api_legal_aid import legal_aid_router_build
+
 
 def router_build(*, platform: str) -> Router | None:
     """The centre's API (service-centre platform only)."""
@@ -15,4 +17,5 @@ def router_build(*, platform: str) -> Router | None:
         return None
     router = Router(tags=["center"])
     # One line per area: router.add_router("/<area>", <area>_router_build())
+    router.add_router("/legal-aid", legal_aid_router_build())
     return router
