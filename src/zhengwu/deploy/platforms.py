@@ -45,7 +45,7 @@ PLATFORM_META: dict[str, dict[str, Any]] = {
         "short": _("Service Centre"),
         "prefix": "center/",
         "contexts": ["center"],
-        "login_roles": ["centre_staff", "department_user", "city_leader"],
+        "login_roles": ["centre_staff", "department_user", "city_leader", "legal_aid_staff"],
     },
 }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from ninja import Router
 
 from zhengwu.contexts.center.api_hall import hall_router_build
+from zhengwu.contexts.center.api_legal_aid import legal_aid_router_build
 from zhengwu.contexts.center.api_library import library_router_build
 from zhengwu.contexts.center.api_roster import roster_router_build
 
@@ -22,4 +23,5 @@ def router_build(*, platform: str) -> Router | None:
     router.add_router("/roster", roster_router_build())
     router.add_router("/hall", hall_router_build())
     router.add_router("/library", library_router_build())
+    router.add_router("/legal-aid", legal_aid_router_build())
     return router

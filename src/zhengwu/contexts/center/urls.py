@@ -1,8 +1,8 @@
-"""The service centre platform's URLs: the hall's information, the leaders' duty roster, the library window."""
+"""The service centre platform's URLs: the hall, the leaders' duty roster, the library window, the legal-aid desk."""
 
 from django.urls import path
 
-from zhengwu.contexts.center import views, views_departments, views_hall, views_library, views_roster
+from zhengwu.contexts.center import views, views_departments, views_hall, views_legal_aid, views_library, views_roster
 
 app_name = "center"
 
@@ -108,4 +108,29 @@ urlpatterns = [
         views_library.reader_deactivate_view,
         name="library_reader_deactivate",
     ),
+    # The legal-aid desk (法律援助进中心): legal-aid staff only, the statistics also for centre staff and leaders.
+    path("legal-aid/", views_legal_aid.legal_aid_home, name="legal_aid_home"),
+    path("legal-aid/consultations/", views_legal_aid.consultations, name="legal_aid_consultations"),
+    path("legal-aid/consultations/new/", views_legal_aid.consultation_new, name="legal_aid_consultation_new"),
+    path(
+        "legal-aid/consultations/export/",
+        views_legal_aid.consultations_export,
+        name="legal_aid_consultations_export",
+    ),
+    path("legal-aid/cases/", views_legal_aid.cases, name="legal_aid_cases"),
+    path("legal-aid/cases/new/", views_legal_aid.case_new, name="legal_aid_case_new"),
+    path("legal-aid/cases/export/", views_legal_aid.cases_export, name="legal_aid_cases_export"),
+    path("legal-aid/cases/<str:number>/", views_legal_aid.case_detail, name="legal_aid_case"),
+    path(
+        "legal-aid/cases/<str:number>/review-begin/",
+        views_legal_aid.case_review_begin_view,
+        name="legal_aid_case_review_begin",
+    ),
+    path("legal-aid/cases/<str:number>/review/", views_legal_aid.case_review_view, name="legal_aid_case_review"),
+    path("legal-aid/cases/<str:number>/assign/", views_legal_aid.case_assign_view, name="legal_aid_case_assign"),
+    path("legal-aid/cases/<str:number>/start/", views_legal_aid.case_start_view, name="legal_aid_case_start"),
+    path("legal-aid/cases/<str:number>/close/", views_legal_aid.case_close_view, name="legal_aid_case_close"),
+    path("legal-aid/cases/<str:number>/reveal/", views_legal_aid.case_reveal_view, name="legal_aid_case_reveal"),
+    path("legal-aid/statistics/", views_legal_aid.statistics, name="legal_aid_statistics"),
+    path("legal-aid/statistics/export/", views_legal_aid.statistics_export, name="legal_aid_statistics_export"),
 ]

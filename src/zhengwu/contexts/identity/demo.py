@@ -99,6 +99,7 @@ ACCOUNTS = [
     DemoAccount("leader", "马志远", Role.CITY_LEADER, None, "13800000011", ("supervision", "appraisal", "center")),
     DemoAccount("appraiser", "孙晓明", Role.APPRAISER, "appraiser", "13800000012", ("appraisal",)),
     DemoAccount("dept", "何敏", Role.DEPARTMENT_USER, "department", "13800000013", ("center", "appraisal")),
+    DemoAccount("legalaid", "段雪梅", Role.LEGAL_AID_STAFF, None, "13800000020", ("center",)),
 ]
 
 

@@ -16,6 +16,7 @@ class Role(StrEnum):
     CITY_LEADER = "city_leader"  # 市领导
     DEPARTMENT_USER = "department_user"  # 部门用户
     PUBLIC = "public"  # 社会公众
+    LEGAL_AID_STAFF = "legal_aid_staff"  # 法律援助工作人员
 
 
 ROLE_LABELS: dict[str, str] = {
@@ -29,6 +30,7 @@ ROLE_LABELS: dict[str, str] = {
     Role.CITY_LEADER: "市领导",
     Role.DEPARTMENT_USER: "部门用户",
     Role.PUBLIC: "社会公众",
+    Role.LEGAL_AID_STAFF: "法律援助工作人员",
 }
 
 # Roles an organisation holds in the market. They are published to the other platforms in
@@ -39,5 +41,6 @@ MARKET_ROLES = frozenset({Role.TENDERER, Role.AGENCY, Role.BIDDER})
 SELF_REGISTRATION_ROLES = MARKET_ROLES
 
 # Roles that must pass a second factor (TOTP) at every sign-in: they can change or see what
-# others cannot. Experts are included because their scores decide awards.
-TOTP_REQUIRED_ROLES = frozenset({Role.CENTRE_STAFF, Role.REGULATOR, Role.APPRAISER, Role.EXPERT})
+# others cannot. Experts are included because their scores decide awards; legal-aid staff because
+# they read applicants' identity numbers, incomes and phones.
+TOTP_REQUIRED_ROLES = frozenset({Role.CENTRE_STAFF, Role.REGULATOR, Role.APPRAISER, Role.EXPERT, Role.LEGAL_AID_STAFF})

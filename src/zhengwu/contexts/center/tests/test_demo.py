@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from zhengwu.contexts.center.demo import demo_load
-from zhengwu.contexts.center.models import Announcement, Department, DutyAssignment, OpeningHours, Window
+from zhengwu.contexts.center.models import (
+    Announcement,
+    Consultation,
+    Department,
+    DutyAssignment,
+    LegalAidCase,
+    OpeningHours,
+    Window,
+)
 from zhengwu.kernel.actor import Actor
+from zhengwu.kernel.clock import CHINA_TZ, clock_reset, clock_set
 from zhengwu.platform.audit.models import AuditEntry
 from zhengwu.platform.workdays.services import calendar_defaults_load
 
@@ -21,7 +32,34 @@ def test_the_demo_loads_once_and_a_second_run_writes_nothing() -> None:
     assert Window.objects.count() > 0
     assert Announcement.objects.exists()
     assert DutyAssignment.objects.exists()
-    counts = (Department.objects.count(), DutyAssignment.objects.count(), AuditEntry.objects.count())
+    counts = (
+        Department.objects.count(),
+        DutyAssignment.objects.count(),
+        Consultation.objects.count(),
+        LegalAidCase.objects.count(),
+        AuditEntry.objects.count(),
+    )
     demo_load(platforms=["center"])
-    assert (Department.objects.count(), DutyAssignment.objects.count(), AuditEntry.objects.count()) == counts
+    assert (
+        Department.objects.count(),
+        DutyAssignment.objects.count(),
+        Consultation.objects.count(),
+        LegalAidCase.objects.count(),
+        AuditEntry.objects.count(),
+    ) == counts
     assert demo_load(platforms=["public"]) == []
+
+
+def test_the_legal_aid_demo_has_consultations_and_cases_in_every_status() -> None:
+    clock_set(dt.datetime(2026, 9, 15, 10, 0, tzinfo=CHINA_TZ))
+    try:
+        calendar_defaults_load(by=Actor.system("test"))
+        demo_load(platforms=["center"])
+    finally:
+        clock_reset()
+    assert Consultation.objects.count() == 25
+    assert len({c.consulted_at.month for c in Consultation.objects.all()}) >= 5
+    statuses = set(LegalAidCase.objects.values_list("status", flat=True))
+    assert statuses == {"applied", "reviewing", "accepted", "refused", "assigned", "in_progress", "closed"}
+    assert LegalAidCase.objects.count() == 12
+    assert LegalAidCase.objects.values("case_type").distinct().count() >= 6

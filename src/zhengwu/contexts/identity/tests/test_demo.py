@@ -36,6 +36,7 @@ def test_demo_for_every_platform() -> None:
         ("leader", "city_leader", "/supervision/accounts/login/", False),
         ("appraiser", "appraiser", "/appraisal/accounts/login/", True),
         ("dept", "department_user", "/center/accounts/login/", False),
+        ("legalaid", "legal_aid_staff", "/center/accounts/login/", True),
     ]
     users = User.objects.all()
     assert all(u.is_demo and u.check_password(DEMO_PASSWORD) for u in users)

@@ -1,0 +1,654 @@
+"""The legal-aid desk (法律援助进中心): consultations, applications and cases, and their statistics.
+
+Only the legal-aid staff (``legal_aid_staff``) record and read consultations and cases: they hold
+names, phones, incomes and identity numbers. The statistics (counts by month and case type) hold
+none of it and are read by the centre's staff and the city's leaders too.
+
+Identity numbers are sealed at rest exactly as the experts' are (``experts.personal``):
+AES-256-GCM under a key derived by HKDF-SHA256 from SECRET_KEY, bound to the case by its number
+as associated data, with a keyed HMAC-SHA256 digest to find an applicant's earlier cases. A page
+shows the number masked; the whole number only on an explicit, audited "reveal".
+
+The audit log is read by others (auditors, the centre's staff), so its entries name cases by
+number and consultations by id, never a person: no name, phone, identity number or income.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import ExtractMonth, Length
+
+from zhengwu.contexts.center import legal_aid_rules as rules
+from zhengwu.contexts.center.models import CaseEvent, Consultation, LegalAidCase
+from zhengwu.kernel.actor import Actor
+from zhengwu.kernel.clock import CHINA_TZ, clock_now, clock_today
+from zhengwu.kernel.errors import Conflict, IntegrityViolation, InvalidInput, NotFound, PermissionDenied
+from zhengwu.kernel.idcard import idcard_mask, idcard_validate
+from zhengwu.kernel.paging import Page, page_take
+from zhengwu.platform.audit.services import audit_append
+from zhengwu.platform.workdays.selectors import calendar_get
+
+STAFF = "legal_aid_staff"
+STATS_READERS = ("legal_aid_staff", "centre_staff", "city_leader")
+PAGE_SIZE = 20
+
+# The desk's case types (案件类型), shared by consultations' topics and cases.
+CASE_TYPES: dict[str, str] = {
+    "wages": "追索劳动报酬",
+    "labour": "劳动争议",
+    "work_injury": "工伤赔偿",
+    "marriage_family": "婚姻家庭",
+    "support": "赡养、抚养、扶养",
+    "traffic": "交通事故",
+    "personal_injury": "人身损害赔偿",
+    "medical": "医疗纠纷",
+    "contract": "合同纠纷",
+    "criminal": "刑事辩护、代理",
+    "state_compensation": "国家赔偿",
+    "other": "其他",
+}
+
+_PHONE = re.compile(r"\+?[0-9][0-9 -]{5,18}[0-9]")
+
+
+# --- sealing the identity number (as ``experts.personal`` does) ------------------------------------
+
+_SEAL_VERSION = "v1"
+_HKDF_SALT = b"zhengwu.center.legal_aid.id_card"
+_SEAL_INFO = b"id-card-aes256gcm-v1"
+_DIGEST_INFO = b"id-card-hmac-sha256-v1"
+
+
+def _derive(secret_key: str, info: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=_HKDF_SALT, info=info).derive(secret_key.encode("utf-8"))
+
+
+def _aad(case_number: str) -> bytes:
+    return f"center.legalaidcase:{case_number}".encode()
+
+
+def id_number_digest(number: str) -> str:
+    """The keyed digest of a normalised number (hex), equal for equal numbers."""
+    key = _derive(settings.SECRET_KEY, _DIGEST_INFO)
+    return hmac.new(key, number.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def id_number_seal(*, case_number: str, number: str) -> str:
+    """Encrypt a normalised number for storage on the case ``case_number``."""
+    nonce = os.urandom(12)
+    sealed = AESGCM(_derive(settings.SECRET_KEY, _SEAL_INFO)).encrypt(nonce, number.encode("ascii"), _aad(case_number))
+    return f"{_SEAL_VERSION}:{base64.b64encode(nonce + sealed).decode('ascii')}"
+
+
+def id_number_open(*, case_number: str, sealed: str) -> str:
+    """Decrypt a sealed number; IntegrityViolation if it was altered or moved to another case."""
+    version, _, body = sealed.partition(":")
+    if version != _SEAL_VERSION or not body:
+        raise IntegrityViolation("身份证号码密文格式无效", code="id_card_seal_corrupt")
+    try:
+        raw = base64.b64decode(body, validate=True)
+    except ValueError as exc:
+        raise IntegrityViolation("身份证号码密文格式无效", code="id_card_seal_corrupt") from exc
+    nonce, ciphertext = raw[:12], raw[12:]
+    for secret_key in [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]:
+        try:
+            return AESGCM(_derive(secret_key, _SEAL_INFO)).decrypt(nonce, ciphertext, _aad(case_number)).decode("ascii")
+        except InvalidTag:
+            continue
+    raise IntegrityViolation("身份证号码无法解密（可能被篡改或密钥已更换）", code="id_card_seal_corrupt")
+
+
+# --- permission and small checks -----------------------------------------------------------------
+
+
+def _staff_check(by: Actor, what: str) -> None:
+    # The system actor stands for the demo loader.
+    if not (by.is_system or by.has_role(STAFF)):
+        raise PermissionDenied(f"只有法律援助工作人员可以{what}", code="legal_aid_staff_required")
+
+
+def stats_readable(*, by: Actor) -> bool:
+    """Whether ``by`` may read the desk's statistics (no personal data in them)."""
+    return by.is_system or by.has_role(*STATS_READERS)
+
+
+def _text(value: str, *, field: str, label: str, max_length: int, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise InvalidInput(f"请填写{label}", code="legal_aid_field_required", detail={"field": field})
+    if len(value) > max_length:
+        raise InvalidInput(
+            f"{label}不能超过{max_length}个字",
+            code="legal_aid_field_too_long",
+            detail={"field": field, "max": max_length},
+        )
+    return value
+
+
+def _phone(value: str, *, required: bool) -> str:
+    value = (value or "").strip()
+    if not value:
+        if required:
+            raise InvalidInput("请填写联系电话", code="legal_aid_field_required", detail={"field": "phone"})
+        return ""
+    if not _PHONE.fullmatch(value):
+        raise InvalidInput(
+            "联系电话应为7至20位数字（可含空格或短横线）", code="legal_aid_phone_invalid", detail={"field": "phone"}
+        )
+    return value
+
+
+def _case_type(value: str, *, field: str = "case_type") -> str:
+    if value not in CASE_TYPES:
+        raise InvalidInput("请选择案件类型", code="legal_aid_case_type_unknown", detail={"field": field})
+    return value
+
+
+def case_type_label(code: str) -> str:
+    return CASE_TYPES.get(code, code)
+
+
+def status_label(code: str) -> str:
+    return rules.CASE_STATUS_LABELS.get(code, code)
+
+
+def standard_fen() -> int:
+    """The economic-difficulty standard in force (settings ``ZHENGWU_LEGAL_AID_STANDARD_FEN``)."""
+    return int(getattr(settings, "ZHENGWU_LEGAL_AID_STANDARD_FEN", rules.LEGAL_AID_STANDARD_FEN_DEFAULT))
+
+
+# --- consultations -------------------------------------------------------------------------------
+
+
+def consultation_record(
+    *,
+    person_name: str,
+    phone: str,
+    topic: str,
+    question: str,
+    advice: str,
+    consulted_at: dt.datetime | None = None,
+    by: Actor,
+) -> Consultation:
+    """Record a consultation at the desk; ``consulted_at`` defaults to now and may not be in the future."""
+    _staff_check(by, "登记法律咨询")
+    person_name = _text(person_name, field="person_name", label="咨询人姓名", max_length=50)
+    phone = _phone(phone, required=False)
+    topic = _case_type(topic, field="topic")
+    question = _text(question, field="question", label="咨询问题", max_length=4000)
+    advice = _text(advice, field="advice", label="解答意见", max_length=4000)
+    now = clock_now()
+    if consulted_at is None:
+        consulted_at = now
+    elif consulted_at.tzinfo is None:
+        raise InvalidInput("咨询时间缺少时区", code="legal_aid_time_invalid", detail={"field": "consulted_at"})
+    elif consulted_at > now + dt.timedelta(minutes=5):
+        raise InvalidInput("咨询时间不能晚于现在", code="legal_aid_time_future", detail={"field": "consulted_at"})
+    with transaction.atomic():
+        consultation = Consultation.objects.create(
+            person_name=person_name,
+            phone=phone,
+            topic=topic,
+            question=question,
+            advice=advice,
+            consulted_at=consulted_at,
+            staff=by.username,
+        )
+        audit_append(
+            actor=by,
+            action="center.legal_aid.consultation.record",
+            object_type="center.consultation",
+            object_id=str(consultation.pk),
+            after={"topic": topic, "consulted_at": consulted_at.isoformat()},
+        )
+    return consultation
+
+
+@dataclass(frozen=True)
+class ConsultationFilters:
+    month: str = ""  # "YYYY-MM"
+    topic: str = ""
+
+
+def _month_bounds(month: str) -> tuple[dt.datetime, dt.datetime]:
+    if not re.fullmatch(r"\d{4}-\d{2}", month or ""):
+        raise InvalidInput("月份应写作“2026-03”的形式", code="legal_aid_month_invalid", detail={"month": month})
+    year, number = int(month[:4]), int(month[5:])
+    if not (2000 <= year <= 2100 and 1 <= number <= 12):
+        raise InvalidInput("月份应写作“2026-03”的形式", code="legal_aid_month_invalid", detail={"month": month})
+    start = dt.datetime(year, number, 1, tzinfo=CHINA_TZ)
+    end = dt.datetime(year + number // 12, number % 12 + 1, 1, tzinfo=CHINA_TZ)
+    return start, end
+
+
+def consultations_query(*, filters: ConsultationFilters, by: Actor) -> QuerySet[Consultation]:
+    """The consultations matching ``filters``, newest first (legal-aid staff only)."""
+    _staff_check(by, "查看法律咨询记录")
+    rows = Consultation.objects.all()
+    if filters.month:
+        start, end = _month_bounds(filters.month)
+        rows = rows.filter(consulted_at__gte=start, consulted_at__lt=end)
+    if filters.topic:
+        rows = rows.filter(topic=_case_type(filters.topic, field="topic"))
+    return rows.order_by("-consulted_at", "-id")
+
+
+def consultations_page(*, filters: ConsultationFilters, page: int, by: Actor) -> Page[Consultation]:
+    return page_take(consultations_query(filters=filters, by=by), page=max(page, 1), size=PAGE_SIZE)
+
+
+def consultation_get(*, consultation_id: int, by: Actor) -> Consultation:
+    _staff_check(by, "查看法律咨询记录")
+    found = Consultation.objects.filter(pk=consultation_id).first()
+    if found is None:
+        raise NotFound("咨询记录不存在", code="legal_aid_consultation_missing", detail={"id": consultation_id})
+    return found
+
+
+# --- cases ---------------------------------------------------------------------------------------
+
+
+def _number_next(year: int) -> str:
+    prefix = f"FY{year}-"
+    # Longest first: FY2026-10000 comes after FY2026-9999.
+    last = (
+        LegalAidCase.objects.filter(number__startswith=prefix)
+        .order_by(Length("number").desc(), "-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    sequence = int(last[len(prefix) :]) + 1 if last else 1
+    return f"{prefix}{sequence:04d}"
+
+
+def _event(case: LegalAidCase, *, status_from: str, status_to: str, note: str, by: Actor) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case, at=clock_now(), actor=by.username, status_from=status_from, status_to=status_to, note=note
+    )
+
+
+def case_apply(
+    *,
+    applicant_name: str,
+    id_number: str,
+    phone: str,
+    household_size: int,
+    monthly_income_fen: int,
+    exempt_category: str | None,
+    case_type: str,
+    summary: str,
+    received_on: dt.date | None = None,
+    by: Actor,
+) -> LegalAidCase:
+    """Register an application: eligibility and the review deadline from the rules, a new FY number.
+
+    The identity number is validated (GB 11643), sealed to the case and digested; it is never
+    stored in clear.
+    """
+    _staff_check(by, "登记法律援助申请")
+    applicant_name = _text(applicant_name, field="applicant_name", label="申请人姓名", max_length=50)
+    verdict = idcard_validate(id_number or "", today=clock_today())
+    if not verdict.valid:
+        raise InvalidInput(verdict.message, code=verdict.error_code or "id_card_invalid", detail={"field": "id_number"})
+    phone = _phone(phone, required=True)
+    case_type = _case_type(case_type)
+    summary = _text(summary, field="summary", label="案情摘要", max_length=4000)
+    exempt = (exempt_category or "").strip() or None
+    for value, field, label, minimum in (
+        (household_size, "household_size", "家庭人口", 1),
+        (monthly_income_fen, "monthly_income_fen", "家庭月收入", 0),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise InvalidInput(
+                f"{label}应为不小于{minimum}的整数", code="legal_aid_number_invalid", detail={"field": field}
+            )
+    if household_size > 99:
+        raise InvalidInput("家庭人口不能超过99人", code="legal_aid_number_invalid", detail={"field": "household_size"})
+    received = received_on or clock_today()
+    if received > clock_today():
+        raise InvalidInput(
+            "收到申请的日期不能晚于今天", code="legal_aid_received_future", detail={"field": "received_on"}
+        )
+    assessed = rules.eligibility_assess(
+        household_size=household_size,
+        monthly_income_fen=monthly_income_fen,
+        exempt_category=exempt,
+        standard_fen=standard_fen(),
+    )
+    deadline = rules.review_deadline(received_on=received, calendar=calendar_get())
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                number = _number_next(received.year)
+                case = LegalAidCase.objects.create(
+                    number=number,
+                    applicant_name=applicant_name,
+                    id_number_sealed=id_number_seal(case_number=number, number=verdict.number),
+                    id_number_digest=id_number_digest(verdict.number),
+                    phone=phone,
+                    household_size=household_size,
+                    monthly_income_fen=monthly_income_fen,
+                    exempt_category=assessed.exempt_category.value if assessed.exempt_category else "",
+                    eligible=assessed.eligible,
+                    eligibility_reason=assessed.reason[:300],
+                    case_type=case_type,
+                    summary=summary,
+                    status=rules.CaseStatus.APPLIED.value,
+                    received_on=received,
+                    review_deadline=deadline,
+                    created_at=clock_now(),
+                )
+                _event(case, status_from="", status_to=case.status, note="收到申请", by=by)
+                audit_append(
+                    actor=by,
+                    action="center.legal_aid.case.apply",
+                    object_type="center.legalaidcase",
+                    object_id=number,
+                    after={
+                        "number": number,
+                        "case_type": case_type,
+                        "status": case.status,
+                        "eligible": assessed.eligible,
+                        "received_on": received.isoformat(),
+                        "review_deadline": deadline.isoformat(),
+                    },
+                )
+            return case
+        except IntegrityError:
+            # Another application took the number at the same moment: take the next one.
+            continue
+    raise Conflict("案件编号分配冲突，请重试", code="legal_aid_number_busy")
+
+
+def _move(
+    case: LegalAidCase,
+    *,
+    target: rules.CaseStatus,
+    note: str,
+    action: str,
+    changes: dict[str, Any],
+    by: Actor,
+    guard: Callable[[LegalAidCase], None] | None = None,
+) -> LegalAidCase:
+    """Lock the case, check the transition (and ``guard``), apply ``changes``, record the event and the audit."""
+    with transaction.atomic():
+        locked = LegalAidCase.objects.select_for_update().get(pk=case.pk)
+        rules.case_transition(current=locked.status, target=target)
+        if guard is not None:
+            guard(locked)
+        before = locked.status
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        locked.status = target.value
+        if target is rules.CaseStatus.CLOSED:
+            locked.closed_at = clock_now()
+        locked.save()
+        _event(locked, status_from=before, status_to=locked.status, note=note, by=by)
+        audit_append(
+            actor=by,
+            action=action,
+            object_type="center.legalaidcase",
+            object_id=locked.number,
+            before={"status": before},
+            after={"number": locked.number, "status": locked.status},
+        )
+    return locked
+
+
+def case_review_begin(*, case: LegalAidCase, by: Actor) -> LegalAidCase:
+    """Begin reviewing an application (申请 → 审查)."""
+    _staff_check(by, "审查法律援助申请")
+    return _move(
+        case,
+        target=rules.CaseStatus.REVIEWING,
+        note="开始审查",
+        action="center.legal_aid.case.review_begin",
+        changes={},
+        by=by,
+    )
+
+
+def case_review(*, case: LegalAidCase, accept: bool, reason: str, by: Actor) -> LegalAidCase:
+    """Decide a reviewed application: accept (受理, give aid) or refuse (不予受理) with the reason.
+
+    An applicant who fails the economic condition cannot be given aid here: the rules' verdict
+    stands (matters free of the condition under 第三十二条 are not modelled yet).
+    """
+    _staff_check(by, "作出法律援助决定")
+    reason = _text(reason, field="reason", label="决定理由", max_length=500)
+
+    def eligible_only(locked: LegalAidCase) -> None:
+        if accept and not locked.eligible:
+            raise Conflict(
+                f"申请人不符合经济困难条件，不能决定给予法律援助：{locked.eligibility_reason}",
+                code="legal_aid_not_eligible",
+                detail={"number": locked.number},
+            )
+
+    target = rules.CaseStatus.ACCEPTED if accept else rules.CaseStatus.REFUSED
+    return _move(
+        case,
+        target=target,
+        note=reason,
+        action="center.legal_aid.case.accept" if accept else "center.legal_aid.case.refuse",
+        changes={},
+        by=by,
+        guard=eligible_only,
+    )
+
+
+def case_assign(*, case: LegalAidCase, lawyer_name: str, lawyer_firm: str, by: Actor) -> LegalAidCase:
+    """Assign a lawyer of a firm to an accepted case (指派律师)."""
+    _staff_check(by, "指派承办律师")
+    lawyer_name = _text(lawyer_name, field="lawyer_name", label="承办律师姓名", max_length=50)
+    lawyer_firm = _text(lawyer_firm, field="lawyer_firm", label="律师事务所", max_length=100)
+    return _move(
+        case,
+        target=rules.CaseStatus.ASSIGNED,
+        note=f"指派{lawyer_firm}律师承办",
+        action="center.legal_aid.case.assign",
+        changes={"lawyer_name": lawyer_name, "lawyer_firm": lawyer_firm},
+        by=by,
+    )
+
+
+def case_start(*, case: LegalAidCase, by: Actor) -> LegalAidCase:
+    """The assigned lawyer has begun work on the case (办理中)."""
+    _staff_check(by, "登记案件开始办理")
+    return _move(
+        case,
+        target=rules.CaseStatus.IN_PROGRESS,
+        note="开始办理",
+        action="center.legal_aid.case.start",
+        changes={},
+        by=by,
+    )
+
+
+def case_close(*, case: LegalAidCase, outcome: str, by: Actor) -> LegalAidCase:
+    """Close a case with its outcome (结案)."""
+    _staff_check(by, "办理结案")
+    outcome = _text(outcome, field="outcome", label="办理结果", max_length=4000)
+    return _move(
+        case,
+        target=rules.CaseStatus.CLOSED,
+        note="结案",
+        action="center.legal_aid.case.close",
+        changes={"outcome": outcome},
+        by=by,
+    )
+
+
+def case_id_number_reveal(*, case: LegalAidCase, by: Actor) -> str:
+    """The applicant's whole identity number, for legal-aid staff, with an audit entry saying who looked."""
+    _staff_check(by, "查看完整身份证号码")
+    if not case.id_number_sealed:
+        raise NotFound("本案未登记身份证号码", code="legal_aid_id_number_missing", detail={"number": case.number})
+    number = id_number_open(case_number=case.number, sealed=case.id_number_sealed)
+    with transaction.atomic():
+        audit_append(
+            actor=by,
+            action="center.legal_aid.case.id_number_reveal",
+            object_type="center.legalaidcase",
+            object_id=case.number,
+            after={"number": case.number},
+        )
+    return number
+
+
+def case_id_number_masked(*, case: LegalAidCase) -> str:
+    """The identity number as a page may show it: region code and last four characters."""
+    if not case.id_number_sealed:
+        return ""
+    return idcard_mask(id_number_open(case_number=case.number, sealed=case.id_number_sealed))
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    status: str = ""
+    case_type: str = ""
+
+
+def cases_query(*, filters: CaseFilters, by: Actor) -> QuerySet[LegalAidCase]:
+    """The cases matching ``filters``, newest application first (legal-aid staff only)."""
+    _staff_check(by, "查看法律援助案件")
+    rows = LegalAidCase.objects.all()
+    if filters.status:
+        if filters.status not in rules.CASE_STATUS_LABELS:
+            raise InvalidInput("未知的案件状态", code="legal_aid_status_unknown", detail={"status": filters.status})
+        rows = rows.filter(status=filters.status)
+    if filters.case_type:
+        rows = rows.filter(case_type=_case_type(filters.case_type))
+    return rows.order_by("-received_on", "-number")
+
+
+def cases_page(*, filters: CaseFilters, page: int, by: Actor) -> Page[LegalAidCase]:
+    return page_take(cases_query(filters=filters, by=by), page=max(page, 1), size=PAGE_SIZE)
+
+
+def case_get(*, number: str, by: Actor) -> LegalAidCase:
+    """One case by its number (legal-aid staff only)."""
+    _staff_check(by, "查看法律援助案件")
+    found = LegalAidCase.objects.filter(number=(number or "").strip().upper()).first()
+    if found is None:
+        raise NotFound(f"案件{number}不存在", code="legal_aid_case_missing", detail={"number": number})
+    return found
+
+
+def case_events(*, case: LegalAidCase) -> list[CaseEvent]:
+    return list(case.events.order_by("at", "id"))
+
+
+def case_actions(*, case: LegalAidCase) -> frozenset[str]:
+    """The statuses the case may move to next (what the case page offers)."""
+    return frozenset(s.value for s in rules.CASE_TRANSITIONS[rules.CaseStatus(case.status)])
+
+
+def export_record(*, what: str, count: int, by: Actor) -> None:
+    """Note in the audit log that someone took a list of personal data away (what and how many rows)."""
+    _staff_check(by, "导出法律援助记录")
+    if what not in ("consultations", "cases"):
+        raise ValueError(f"unknown export: {what!r}")
+    with transaction.atomic():
+        audit_append(
+            actor=by,
+            action=f"center.legal_aid.{what}.export",
+            object_type="center.legalaidcase" if what == "cases" else "center.consultation",
+            object_id="",
+            after={"rows": count},
+        )
+
+
+# --- statistics ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LegalAidStats:
+    """A year's cases and consultations by month and type; no personal data."""
+
+    year: int
+    types: tuple[str, ...]  # the case types that occur, in CASE_TYPES order
+    cases: dict[str, dict[str, int]]  # "YYYY-MM" → type → count (every month of the year)
+    consultations: dict[str, int]  # "YYYY-MM" → count
+    case_total: int
+    consultation_total: int
+
+    @property
+    def months(self) -> list[str]:
+        return sorted(self.cases)
+
+
+def legal_aid_stats(*, year: int, by: Actor) -> LegalAidStats:
+    """Cases received (by month and case type) and consultations (by month) in ``year``."""
+    if not stats_readable(by=by):
+        raise PermissionDenied("只有法律援助、中心工作人员和市领导可以查看法律援助统计", code="legal_aid_stats_denied")
+    if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
+        raise InvalidInput("年份应在2000至2100之间", code="legal_aid_year_invalid", detail={"year": year})
+    records = LegalAidCase.objects.filter(received_on__year=year).values_list("received_on", "case_type")
+    counted = rules.stats_by_month_and_type(records)
+    months = [f"{year:04d}-{m:02d}" for m in range(1, 13)]
+    cases = {month: dict(counted.get(month, {})) for month in months}
+    present = {t for by_type in counted.values() for t in by_type}
+    types = tuple([t for t in CASE_TYPES if t in present] + sorted(present - set(CASE_TYPES)))
+    start = dt.datetime(year, 1, 1, tzinfo=CHINA_TZ)
+    end = dt.datetime(year + 1, 1, 1, tzinfo=CHINA_TZ)
+    per_month = (
+        Consultation.objects.filter(consulted_at__gte=start, consulted_at__lt=end)
+        .annotate(month=ExtractMonth("consulted_at", tzinfo=CHINA_TZ))
+        .values("month")
+        .annotate(n=Count("id"))
+    )
+    consultations = dict.fromkeys(months, 0)
+    for row in per_month:
+        consultations[f"{year:04d}-{row['month']:02d}"] = row["n"]
+    return LegalAidStats(
+        year=year,
+        types=types,
+        cases=cases,
+        consultations=consultations,
+        case_total=sum(sum(v.values()) for v in cases.values()),
+        consultation_total=sum(consultations.values()),
+    )
+
+
+def legal_aid_stats_rows(stats: LegalAidStats) -> tuple[list[str], list[list[object]]]:
+    """The statistics as a table: month, consultations, one column per case type, cases in total."""
+    headers = ["月份", "咨询", *[case_type_label(t) for t in stats.types], "案件合计"]
+    rows: list[list[object]] = []
+    for month in stats.months:
+        by_type = stats.cases[month]
+        rows.append(
+            [month, stats.consultations[month], *[by_type.get(t, 0) for t in stats.types], sum(by_type.values())]
+        )
+    rows.append(
+        [
+            "合计",
+            stats.consultation_total,
+            *[sum(stats.cases[m].get(t, 0) for m in stats.months) for t in stats.types],
+            stats.case_total,
+        ]
+    )
+    return headers, rows
+
+
+def overdue_reviews(*, by: Actor) -> int:
+    """Applications still undecided past their review deadline (for the desk's home)."""
+    _staff_check(by, "查看法律援助案件")
+    open_ = Q(status=rules.CaseStatus.APPLIED.value) | Q(status=rules.CaseStatus.REVIEWING.value)
+    return LegalAidCase.objects.filter(open_, review_deadline__lt=clock_today()).count()
