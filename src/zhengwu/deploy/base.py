@@ -334,6 +334,14 @@ ZHENGWU_EXCHANGE_TRANSPORTS: dict[str, str] = {
     "upward": "zhengwu.contexts.disclosure.upward.transport.upward_transport_build",
 }
 
+# The legal-aid desk: the province's economic-difficulty standard (《法律援助法》第三十四条, in fen per
+# person and month; the default 1,990 元 is Yunnan's first-tier minimum wage — unverified, set the
+# figure the 司法局 publishes) and the review period of 第四十三条 (7 working days by default, as the
+# 司法部 procedure rules and local practice read it; "0" for calendar days, as the law's 七日 may).
+ZHENGWU_LEGAL_AID_STANDARD_FEN = int(os.environ.get("ZHENGWU_LEGAL_AID_STANDARD_FEN", "199000"))
+ZHENGWU_LEGAL_AID_REVIEW_DAYS = int(os.environ.get("ZHENGWU_LEGAL_AID_REVIEW_DAYS", "7"))
+ZHENGWU_LEGAL_AID_REVIEW_WORKING_DAYS = os.environ.get("ZHENGWU_LEGAL_AID_REVIEW_WORKING_DAYS", "1") != "0"
+
 # The appraisal's feedback tickets, accountability rules and harm-flag officials (see the docstring).
 ZHENGWU_APPRAISAL_TICKET_WORKDAYS = int(os.environ.get("ZHENGWU_APPRAISAL_TICKET_WORKDAYS", "15"))
 ZHENGWU_APPRAISAL_ESCALATE_AFTER_WORKDAYS = int(os.environ.get("ZHENGWU_APPRAISAL_ESCALATE_AFTER_WORKDAYS", "5"))

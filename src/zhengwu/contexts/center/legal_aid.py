@@ -331,7 +331,14 @@ def case_apply(
         exempt_category=exempt,
         standard_fen=standard_fen(),
     )
-    deadline = rules.review_deadline(received_on=received, calendar=calendar_get())
+    deadline = rules.review_deadline(
+        received_on=received,
+        calendar=calendar_get(),
+        days=int(getattr(settings, "ZHENGWU_LEGAL_AID_REVIEW_DAYS", rules.REVIEW_PERIOD_DAYS)),
+        working_days=bool(
+            getattr(settings, "ZHENGWU_LEGAL_AID_REVIEW_WORKING_DAYS", rules.REVIEW_PERIOD_IN_WORKING_DAYS)
+        ),
+    )
     for _attempt in range(5):
         try:
             with transaction.atomic():

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 import pytest
 
@@ -63,6 +64,18 @@ def test_the_deadline_follows_the_calendar_over_a_holiday(desk: Actor) -> None:
     case = application(desk, received_on=dt.date(2026, 2, 13))
     assert case.review_deadline == calendar_get().workday_add(dt.date(2026, 2, 13), 7)
     assert case.review_deadline > dt.date(2026, 2, 23)
+
+
+def test_the_review_period_and_the_standard_are_the_citys_settings(desk: Actor, settings: Any) -> None:
+    # The law's 七日 read as calendar days: received Friday 13 February 2026, the seventh day is
+    # Friday 20 February, inside the Spring Festival (15–23 February): moved to Tuesday 24th.
+    settings.ZHENGWU_LEGAL_AID_REVIEW_WORKING_DAYS = False
+    settings.ZHENGWU_LEGAL_AID_STANDARD_FEN = 100_000
+    case = application(desk, received_on=dt.date(2026, 2, 13))
+    assert case.review_deadline == dt.date(2026, 2, 24)
+    # 1,500 元 a head is above a 1,000 元 standard.
+    assert case.eligible is False
+    assert "1000.00元" in case.eligibility_reason
 
 
 def test_an_exempt_applicant_is_eligible_whatever_the_income(desk: Actor) -> None:
