@@ -15,20 +15,12 @@ number and consultations by id, never a person: no name, phone, identity number 
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-import hmac
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
@@ -38,9 +30,10 @@ from zhengwu.contexts.center import legal_aid_rules as rules
 from zhengwu.contexts.center.models import CaseEvent, Consultation, LegalAidCase
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import CHINA_TZ, clock_now, clock_today
-from zhengwu.kernel.errors import Conflict, IntegrityViolation, InvalidInput, NotFound, PermissionDenied
+from zhengwu.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from zhengwu.kernel.idcard import idcard_mask, idcard_validate
 from zhengwu.kernel.paging import Page, page_take
+from zhengwu.kernel.sealing import Sealer
 from zhengwu.platform.audit.services import audit_append
 from zhengwu.platform.workdays.selectors import calendar_get
 
@@ -67,16 +60,11 @@ CASE_TYPES: dict[str, str] = {
 _PHONE = re.compile(r"\+?[0-9][0-9 -]{5,18}[0-9]")
 
 
-# --- sealing the identity number (as ``experts.personal`` does) ------------------------------------
+# --- sealing the identity number ---------------------------------------------------------------
+# Sealed and digested as every personal value at rest (``kernel.sealing``), under the desk's own
+# salt and bound to the case number: a seal copied onto another case does not open.
 
-_SEAL_VERSION = "v1"
-_HKDF_SALT = b"zhengwu.center.legal_aid.id_card"
-_SEAL_INFO = b"id-card-aes256gcm-v1"
-_DIGEST_INFO = b"id-card-hmac-sha256-v1"
-
-
-def _derive(secret_key: str, info: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=_HKDF_SALT, info=info).derive(secret_key.encode("utf-8"))
+_ID_NUMBER = Sealer(salt=b"zhengwu.center.legal_aid.id_card")
 
 
 def _aad(case_number: str) -> bytes:
@@ -85,33 +73,18 @@ def _aad(case_number: str) -> bytes:
 
 def id_number_digest(number: str) -> str:
     """The keyed digest of a normalised number (hex), equal for equal numbers."""
-    key = _derive(settings.SECRET_KEY, _DIGEST_INFO)
-    return hmac.new(key, number.encode("ascii"), hashlib.sha256).hexdigest()
+    return _ID_NUMBER.digest(secret_key=settings.SECRET_KEY, value=number)
 
 
 def id_number_seal(*, case_number: str, number: str) -> str:
     """Encrypt a normalised number for storage on the case ``case_number``."""
-    nonce = os.urandom(12)
-    sealed = AESGCM(_derive(settings.SECRET_KEY, _SEAL_INFO)).encrypt(nonce, number.encode("ascii"), _aad(case_number))
-    return f"{_SEAL_VERSION}:{base64.b64encode(nonce + sealed).decode('ascii')}"
+    return _ID_NUMBER.seal(secret_key=settings.SECRET_KEY, aad=_aad(case_number), value=number)
 
 
 def id_number_open(*, case_number: str, sealed: str) -> str:
     """Decrypt a sealed number; IntegrityViolation if it was altered or moved to another case."""
-    version, _, body = sealed.partition(":")
-    if version != _SEAL_VERSION or not body:
-        raise IntegrityViolation("身份证号码密文格式无效", code="id_card_seal_corrupt")
-    try:
-        raw = base64.b64decode(body, validate=True)
-    except ValueError as exc:
-        raise IntegrityViolation("身份证号码密文格式无效", code="id_card_seal_corrupt") from exc
-    nonce, ciphertext = raw[:12], raw[12:]
-    for secret_key in [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]:
-        try:
-            return AESGCM(_derive(secret_key, _SEAL_INFO)).decrypt(nonce, ciphertext, _aad(case_number)).decode("ascii")
-        except InvalidTag:
-            continue
-    raise IntegrityViolation("身份证号码无法解密（可能被篡改或密钥已更换）", code="id_card_seal_corrupt")
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return _ID_NUMBER.open(secret_keys=keys, aad=_aad(case_number), sealed=sealed)
 
 
 # --- permission and small checks -----------------------------------------------------------------

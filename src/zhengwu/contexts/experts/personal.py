@@ -1,21 +1,15 @@
 """The expert's 公民身份号码 at rest: sealed, digested for duplicates, masked for people.
 
-Sealing follows identity's TOTP secrets (``identity.totp``): AES-256-GCM under a key derived by
-HKDF-SHA256 from the deployment's SECRET_KEY, the expert's uuid as associated data, so a copied
-column or a ciphertext moved to another expert is useless; SECRET_KEY_FALLBACKS keep old seals
-readable after a rotation.
-
-Duplicates are found by an HMAC-SHA256 of the number under a second derived key. A plain hash
-would not do: an identity number has so little entropy (a region, a birth date, a sequence)
-that every hash could be reversed by enumeration. Rotating SECRET_KEY changes the digests; the
-pool's digests must then be recomputed from the seals before new imports check duplicates.
+Sealed and digested by ``kernel.sealing`` under this context's own salt, the expert's uuid as
+associated data, so a copied column or a ciphertext moved to another expert is useless;
+SECRET_KEY_FALLBACKS keep old seals readable after a rotation. Rotating SECRET_KEY changes the
+digests; the pool's digests must then be recomputed from the seals before new imports check
+duplicates.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import os
 import uuid as uuid_lib
 
@@ -26,11 +20,11 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 
 from zhengwu.kernel.errors import IntegrityViolation
+from zhengwu.kernel.sealing import SEAL_VERSION as _SEAL_VERSION
+from zhengwu.kernel.sealing import Sealer
 
-_SEAL_VERSION = "v1"
 _HKDF_SALT = b"zhengwu.experts.id_card"
-_SEAL_INFO = b"id-card-aes256gcm-v1"
-_DIGEST_INFO = b"id-card-hmac-sha256-v1"
+_ID_CARD = Sealer(salt=_HKDF_SALT)
 
 
 def _derive(secret_key: str, info: bytes) -> bytes:
@@ -43,15 +37,12 @@ def _aad(expert_uuid: uuid_lib.UUID) -> bytes:
 
 def id_card_digest(number: str) -> str:
     """The keyed digest of a normalised number (hex), equal for equal numbers."""
-    key = _derive(settings.SECRET_KEY, _DIGEST_INFO)
-    return hmac.new(key, number.encode("ascii"), hashlib.sha256).hexdigest()
+    return _ID_CARD.digest(secret_key=settings.SECRET_KEY, value=number)
 
 
 def id_card_seal(*, expert_uuid: uuid_lib.UUID, number: str) -> str:
     """Encrypt a normalised number for storage on the expert ``expert_uuid``."""
-    nonce = os.urandom(12)
-    sealed = AESGCM(_derive(settings.SECRET_KEY, _SEAL_INFO)).encrypt(nonce, number.encode("ascii"), _aad(expert_uuid))
-    return f"{_SEAL_VERSION}:{base64.b64encode(nonce + sealed).decode('ascii')}"
+    return _ID_CARD.seal(secret_key=settings.SECRET_KEY, aad=_aad(expert_uuid), value=number)
 
 
 def id_card_open(*, expert_uuid: uuid_lib.UUID, sealed: str) -> str:
@@ -59,20 +50,8 @@ def id_card_open(*, expert_uuid: uuid_lib.UUID, sealed: str) -> str:
 
     For the upward push of dataset 212 only: no page and no API shows the whole number.
     """
-    version, _, body = sealed.partition(":")
-    if version != _SEAL_VERSION or not body:
-        raise IntegrityViolation("身份证号码密文格式无效", code="id_card_seal_corrupt")
-    try:
-        raw = base64.b64decode(body, validate=True)
-    except ValueError as exc:
-        raise IntegrityViolation("身份证号码密文格式无效", code="id_card_seal_corrupt") from exc
-    nonce, ciphertext = raw[:12], raw[12:]
-    for secret_key in [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]:
-        try:
-            return AESGCM(_derive(secret_key, _SEAL_INFO)).decrypt(nonce, ciphertext, _aad(expert_uuid)).decode("ascii")
-        except InvalidTag:
-            continue
-    raise IntegrityViolation("身份证号码无法解密（可能被篡改或密钥已更换）", code="id_card_seal_corrupt")
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return _ID_CARD.open(secret_keys=keys, aad=_aad(expert_uuid), sealed=sealed)
 
 
 _SEED_INFO = b"draw-seed-aes256gcm-v1"
