@@ -87,6 +87,7 @@ urlpatterns = [
     path("library/manage/", views_library.library_manage, name="library_manage"),
     path("library/manage/titles/", views_library.title_create_view, name="library_title_create"),
     path("library/manage/import/", views_library.catalogue_import_view, name="library_import"),
+    path("library/manage/export/", views_library.catalogue_export, name="library_catalogue_export"),
     path("library/manage/titles/<int:book_id>/", views_library.title_detail, name="library_title"),
     path("library/manage/titles/<int:book_id>/edit/", views_library.title_edit_view, name="library_title_edit"),
     path("library/manage/titles/<int:book_id>/copies/", views_library.copies_add_view, name="library_copies_add"),

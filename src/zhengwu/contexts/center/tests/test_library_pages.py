@@ -166,6 +166,27 @@ def test_overdue_filter_export_and_reminders(world: dict[str, Any]) -> None:
     assert loans.filter(reminded_overdue_at__isnull=False).count() == 3
 
 
+def test_the_catalogue_exports_with_copies_and_availability(world: dict[str, Any]) -> None:
+    staff = client_for("staff")
+    everything = staff.get(BASE + "manage/export/")
+    assert everything.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(everything.content)).active
+    assert sheet is not None
+    table = list(sheet.iter_rows(values_only=True))
+    assert table[0][:3] == ("ISBN", "题名", "责任者")
+    assert len(table) - 1 == Book.objects.count()
+    book = world["book"]
+    row = next(r for r in table[1:] if r[1] == book.title)
+    assert (row[0], row[8], row[9]) == (
+        book.isbn,
+        book.copies.exclude(status="lost").count(),
+        book.copies.filter(status="available").count(),
+    )
+    found = staff.get(BASE + "manage/export/", {"q": "求是"})
+    rows = list(openpyxl.load_workbook(io.BytesIO(found.content)).active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    assert [r[1] for r in rows[1:]] == ["求是"]
+
+
 # --- managing the catalogue, readers -----------------------------------------------------------------
 
 
@@ -244,7 +265,7 @@ def test_non_staff_are_refused_and_nothing_changes(world: dict[str, Any], who: s
     client = client_for(who)
     copy = world["book"].copies.filter(status="available").first()
     before = _state()
-    for url in ("desk/", "manage/", "readers/", "desk/export/", f"manage/titles/{world['book'].pk}/"):
+    for url in ("desk/", "manage/", "readers/", "desk/export/", "manage/export/", f"manage/titles/{world['book'].pk}/"):
         assert client.get(BASE + url).status_code == 403
     posts = {
         "desk/lend/": {"barcode": copy.barcode, "card_no": "DX2026001"},
