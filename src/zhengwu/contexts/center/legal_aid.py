@@ -408,7 +408,8 @@ def case_review(*, case: LegalAidCase, accept: bool, reason: str, by: Actor) -> 
     """Decide a reviewed application: accept (受理, give aid) or refuse (不予受理) with the reason.
 
     An applicant who fails the economic condition cannot be given aid here: the rules' verdict
-    stands (matters free of the condition under 第三十二条 are not modelled yet).
+    stands (a matter free of the condition under 第三十二条 or an applicant exempt from the check
+    under 第四十二条 was found eligible at application).
     """
     _staff_check(by, "作出法律援助决定")
     reason = _text(reason, field="reason", label="决定理由", max_length=500)

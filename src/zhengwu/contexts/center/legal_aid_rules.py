@@ -33,9 +33,8 @@ class ExemptCategory(StrEnum):
     """第四十二条: applicants who prove they belong to one of these are exempt from the means check.
 
     法律援助申请人有材料证明属于下列人员之一的，免予核查经济困难状况 (items 一 to 四).
-    第三十二条 separately lists matters not subject to the economic condition at all (英雄烈士近亲属
-    维护其人格权益、见义勇为、再审改判无罪请求国家赔偿、遭受虐待遗弃或者家庭暴力的受害人 …); those are
-    a property of the matter, not of the applicant, and are not modelled here.
+    第三十二条 separately lists matters not subject to the economic condition at all: those are a
+    property of the matter, not of the applicant (``UnrestrictedMatter``).
     """
 
     VULNERABLE_NO_INCOME = "vulnerable_no_income"  # （一）无固定生活来源的未成年人、老年人、残疾人等特定群体
@@ -53,6 +52,35 @@ EXEMPT_CATEGORY_LABELS: dict[str, str] = {
     ExemptCategory.OTHER_BY_REGULATION: "法律、法规、规章规定的其他人员",
 }
 EXEMPT_CATEGORY_ARTICLE = f"{LAW}第四十二条"
+
+
+class UnrestrictedMatter(StrEnum):
+    """第三十二条: matters in which an application is not subject to the economic condition at all.
+
+    有下列情形之一，当事人申请法律援助的，不受经济困难条件的限制 (items 一 to 五). Stored in the
+    case's exemption field like a 第四十二条 category: either way the means check does not decide.
+    """
+
+    HERO_MARTYR_KIN = "hero_martyr_kin"  # （一）英雄烈士近亲属为维护英雄烈士的人格权益
+    GOOD_SAMARITAN = "good_samaritan"  # （二）因见义勇为行为主张相关民事权益
+    WRONGFUL_CONVICTION = "wrongful_conviction"  # （三）再审改判无罪请求国家赔偿
+    ABUSE_VICTIM = "abuse_victim"  # （四）遭受虐待、遗弃或者家庭暴力的受害人主张相关权益
+    OTHER_MATTER_BY_REGULATION = "other_matter_by_regulation"  # （五）法律、法规、规章规定的其他情形
+
+
+UNRESTRICTED_MATTER_LABELS: dict[str, str] = {
+    UnrestrictedMatter.HERO_MARTYR_KIN: "英雄烈士近亲属为维护英雄烈士的人格权益",
+    UnrestrictedMatter.GOOD_SAMARITAN: "因见义勇为行为主张相关民事权益",
+    UnrestrictedMatter.WRONGFUL_CONVICTION: "再审改判无罪请求国家赔偿",
+    UnrestrictedMatter.ABUSE_VICTIM: "遭受虐待、遗弃或者家庭暴力的受害人主张相关权益",
+    UnrestrictedMatter.OTHER_MATTER_BY_REGULATION: "法律、法规、规章规定的其他情形",
+}
+UNRESTRICTED_MATTER_ARTICLE = f"{LAW}第三十二条"
+# Every ground on which the means check does not decide, for the application form's one choice.
+EXEMPTION_LABELS: dict[str, str] = {
+    **{code: f"第四十二条：{label}" for code, label in EXEMPT_CATEGORY_LABELS.items()},
+    **{code: f"第三十二条：{label}" for code, label in UNRESTRICTED_MATTER_LABELS.items()},
+}
 STANDARD_ARTICLE = f"{LAW}第三十四条"
 
 
@@ -68,7 +96,7 @@ class EligibilityVerdict:
     eligible: bool
     reason: str
     per_person_income_fen: int
-    exempt_category: ExemptCategory | None
+    exempt_category: ExemptCategory | UnrestrictedMatter | None
     article: str
 
 
@@ -91,12 +119,22 @@ def eligibility_assess(
     exempt_category: ExemptCategory | str | None = None,
     standard_fen: int,
 ) -> EligibilityVerdict:
-    """Assess economic eligibility: exempt under 第四十二条, or income per person ≤ the standard."""
+    """Assess economic eligibility: a matter free of the condition (第三十二条), an applicant exempt
+    from the check (第四十二条), or income per person ≤ the standard (第三十四条)."""
     _require_int(household_size, "household_size", minimum=1)
     _require_int(monthly_income_fen, "monthly_income_fen", minimum=0)
     _require_int(standard_fen, "standard_fen", minimum=0)
     # Half up to the fen, in integers: (2a + b) // 2b.
     per_person = (2 * monthly_income_fen + household_size) // (2 * household_size)
+    if exempt_category is not None and exempt_category in UNRESTRICTED_MATTER_LABELS:
+        matter = UnrestrictedMatter(exempt_category)
+        return EligibilityVerdict(
+            eligible=True,
+            reason=f"属于{UNRESTRICTED_MATTER_LABELS[matter]}，依{UNRESTRICTED_MATTER_ARTICLE}不受经济困难条件的限制",
+            per_person_income_fen=per_person,
+            exempt_category=matter,
+            article=UNRESTRICTED_MATTER_ARTICLE,
+        )
     if exempt_category is not None:
         try:
             category = ExemptCategory(exempt_category)

@@ -55,7 +55,7 @@ def _common() -> dict[str, Any]:
     return {
         "case_types": list(legal_aid.CASE_TYPES.items()),
         "statuses": list(rules.CASE_STATUS_LABELS.items()),
-        "exempt_categories": list(rules.EXEMPT_CATEGORY_LABELS.items()),
+        "exempt_categories": list(rules.EXEMPTION_LABELS.items()),
     }
 
 
@@ -316,7 +316,7 @@ def _case_page(
         "next": legal_aid.case_actions(case=case),
         "case_type_label": legal_aid.case_type_label(case.case_type),
         "status_label": legal_aid.status_label(case.status),
-        "exempt_label": rules.EXEMPT_CATEGORY_LABELS.get(case.exempt_category, ""),
+        "exempt_label": rules.EXEMPTION_LABELS.get(case.exempt_category, ""),
         "income": money_from_fen(case.monthly_income_fen),
         "overdue": case.status in ("applied", "reviewing") and case.review_deadline < clock_today(),
         "error": error,

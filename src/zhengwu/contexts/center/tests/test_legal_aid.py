@@ -66,6 +66,17 @@ def test_the_deadline_follows_the_calendar_over_a_holiday(desk: Actor) -> None:
     assert case.review_deadline > dt.date(2026, 2, 23)
 
 
+def test_a_matter_free_of_the_economic_condition_is_eligible_and_may_be_accepted(desk: Actor) -> None:
+    # 第三十二条（四）: a victim of domestic violence, whatever the household's income.
+    case = application(desk, monthly_income_fen=9_000_000, exempt_category="abuse_victim", case_type="marriage_family")
+    assert (case.eligible, case.exempt_category) == (True, "abuse_victim")
+    assert "第三十二条" in case.eligibility_reason
+    assert "不受经济困难条件的限制" in case.eligibility_reason
+    legal_aid.case_review_begin(case=case, by=desk)
+    accepted = legal_aid.case_review(case=case, accept=True, reason="家庭暴力受害人", by=desk)
+    assert accepted.status == "accepted"
+
+
 def test_the_review_period_and_the_standard_are_the_citys_settings(desk: Actor, settings: Any) -> None:
     # The law's 七日 read as calendar days: received Friday 13 February 2026, the seventh day is
     # Friday 20 February, inside the Spring Festival (15–23 February): moved to Tuesday 24th.

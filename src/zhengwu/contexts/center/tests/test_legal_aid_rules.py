@@ -10,6 +10,7 @@ import itertools
 
 import pytest
 
+from zhengwu.contexts.center import legal_aid_rules as rules
 from zhengwu.contexts.center.legal_aid_rules import (
     CASE_TRANSITIONS,
     LEGAL_AID_STANDARD_FEN_DEFAULT,
@@ -251,3 +252,15 @@ def test_stats_of_nothing_and_of_a_generator() -> None:
 def test_stats_take_dates_not_datetimes() -> None:
     with pytest.raises(TypeError):
         stats_by_month_and_type([(dt.datetime(2025, 3, 1, 23, 30), "civil")])
+
+
+@pytest.mark.parametrize("matter", list(rules.UnrestrictedMatter))
+def test_matters_of_article_32_are_not_subject_to_the_economic_condition(matter: rules.UnrestrictedMatter) -> None:
+    verdict = rules.eligibility_assess(
+        household_size=1, monthly_income_fen=10_000_000, exempt_category=matter.value, standard_fen=199_000
+    )
+    assert verdict.eligible is True
+    assert verdict.exempt_category is matter
+    assert verdict.article.endswith("第三十二条")
+    assert rules.UNRESTRICTED_MATTER_LABELS[matter] in verdict.reason
+    assert rules.EXEMPTION_LABELS[matter.value].startswith("第三十二条：")
