@@ -1,4 +1,4 @@
-"""Demo data of the legal-aid desk: consultations over the past months and a dozen cases in every status.
+"""Demo data of the legal-aid desk: consultations over the past months and fourteen cases in every status.
 
 Every name, phone and identity number here is invented (the identity numbers are well-formed,
 with a valid check character, so that the forms accept them, but belong to nobody).
@@ -68,8 +68,10 @@ CASES: tuple[tuple[str, str, int, int, str, str], ...] = (
     ("wages", "assigned", 2, 2600, "migrant_worker_wages_injury", "建筑工地农民工集体讨薪。"),
     ("personal_injury", "accepted", 4, 5200, "assistance_recipient", "低保对象被打伤要求赔偿。"),
     ("contract", "refused", 2, 12000, "", "买卖合同纠纷，家庭收入高于经济困难标准。"),
-    ("marriage_family", "reviewing", 3, 3900, "", "家庭暴力受害人请求离婚。"),
-    ("medical", "reviewing", 4, 5000, "", "医疗损害责任纠纷。"),
+    ("labour", "terminated", 2, 2800, "", "经济补偿金纠纷，受援人后自行委托律师。"),
+    ("contract", "withdrawn", 3, 3000, "", "民间借贷纠纷，逾期未补充收入证明，视为撤回。"),
+    ("marriage_family", "reviewing", 3, 3900, "abuse_victim", "家庭暴力受害人请求离婚。"),
+    ("medical", "materials", 4, 5000, "", "医疗损害责任纠纷，待补充病历和收入证明。"),
     ("labour", "applied", 1, 1500, "", "确认劳动关系并补缴社会保险。"),
 )
 
@@ -86,7 +88,7 @@ def _person(serial: int) -> str:
 
 
 def legal_aid_demo_load(*, by: Actor | None = None) -> None:
-    """About two dozen consultations over the past months and a dozen cases, once (by the system)."""
+    """About two dozen consultations over the past months and fourteen cases, once (by the system)."""
     if Consultation.objects.exists():
         return
     by = by or Actor.system("demo")
@@ -131,6 +133,11 @@ def legal_aid_demo_load(*, by: Actor | None = None) -> None:
         case = legal_aid.case_review_begin(case=case, by=by)
         if status == "reviewing":
             continue
+        if status in ("materials", "withdrawn"):
+            case = legal_aid.case_materials_request(case=case, missing="病历复印件、家庭收入证明", by=by)
+            if status == "withdrawn":
+                legal_aid.case_withdraw(case=case, reason="逾期未补充材料，视为撤回申请。", by=by)
+            continue
         if status == "refused":
             legal_aid.case_review(case=case, accept=False, reason="不符合经济困难条件。", by=by)
             continue
@@ -140,6 +147,9 @@ def legal_aid_demo_load(*, by: Actor | None = None) -> None:
         lawyer, firm = LAWYERS[index % len(LAWYERS)]
         case = legal_aid.case_assign(case=case, lawyer_name=lawyer, lawyer_firm=firm, by=by)
         if status == "assigned":
+            continue
+        if status == "terminated":
+            legal_aid.case_terminate(case=case, reason="受援人自行委托律师（第四十八条）。", by=by)
             continue
         case = legal_aid.case_start(case=case, by=by)
         if status == "in_progress":

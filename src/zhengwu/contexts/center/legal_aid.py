@@ -304,14 +304,7 @@ def case_apply(
         exempt_category=exempt,
         standard_fen=standard_fen(),
     )
-    deadline = rules.review_deadline(
-        received_on=received,
-        calendar=calendar_get(),
-        days=int(getattr(settings, "ZHENGWU_LEGAL_AID_REVIEW_DAYS", rules.REVIEW_PERIOD_DAYS)),
-        working_days=bool(
-            getattr(settings, "ZHENGWU_LEGAL_AID_REVIEW_WORKING_DAYS", rules.REVIEW_PERIOD_IN_WORKING_DAYS)
-        ),
-    )
+    deadline = _review_deadline(received)
     for _attempt in range(5):
         try:
             with transaction.atomic():
@@ -354,6 +347,18 @@ def case_apply(
             # Another application took the number at the same moment: take the next one.
             continue
     raise Conflict("案件编号分配冲突，请重试", code="legal_aid_number_busy")
+
+
+def _review_deadline(start: dt.date) -> dt.date:
+    # The city's reading of 第四十三条 (settings): how many days, and whether working days.
+    return rules.review_deadline(
+        received_on=start,
+        calendar=calendar_get(),
+        days=int(getattr(settings, "ZHENGWU_LEGAL_AID_REVIEW_DAYS", rules.REVIEW_PERIOD_DAYS)),
+        working_days=bool(
+            getattr(settings, "ZHENGWU_LEGAL_AID_REVIEW_WORKING_DAYS", rules.REVIEW_PERIOD_IN_WORKING_DAYS)
+        ),
+    )
 
 
 def _move(
@@ -415,6 +420,7 @@ def case_review(*, case: LegalAidCase, accept: bool, reason: str, by: Actor) -> 
     reason = _text(reason, field="reason", label="决定理由", max_length=500)
 
     def eligible_only(locked: LegalAidCase) -> None:
+        _materials_check(locked)
         if accept and not locked.eligible:
             raise Conflict(
                 f"申请人不符合经济困难条件，不能决定给予法律援助：{locked.eligibility_reason}",
@@ -472,6 +478,115 @@ def case_close(*, case: LegalAidCase, outcome: str, by: Actor) -> LegalAidCase:
         note="结案",
         action="center.legal_aid.case.close",
         changes={"outcome": outcome},
+        by=by,
+    )
+
+
+def _materials_check(locked: LegalAidCase) -> None:
+    if locked.materials_requested_on is not None:
+        raise Conflict(
+            "正在等待申请人补充材料：请先登记材料已补齐，或登记撤回申请",
+            code="legal_aid_materials_pending",
+            detail={"number": locked.number},
+        )
+
+
+def case_materials_request(*, case: LegalAidCase, missing: str, by: Actor) -> LegalAidCase:
+    """Tell the applicant, once and all together, which materials are missing; the review waits.
+
+    While the desk waits, the review period does not run (the case is not overdue); when the
+    materials are complete (``case_materials_complete``) it is counted again from that day.
+    """
+    _staff_check(by, "通知补充材料")
+    missing = _text(missing, field="missing", label="需补充的材料", max_length=2000)
+    today = clock_today()
+    with transaction.atomic():
+        locked = LegalAidCase.objects.select_for_update().get(pk=case.pk)
+        if rules.CaseStatus(locked.status) not in rules.UNDECIDED:
+            raise Conflict(
+                "已作出决定的申请不能再通知补充材料",
+                code="legal_aid_materials_after_decision",
+                detail={"number": locked.number, "status": locked.status},
+            )
+        _materials_check(locked)
+        locked.materials_requested_on, locked.materials_missing = today, missing
+        locked.save(update_fields=["materials_requested_on", "materials_missing"])
+        _event(locked, status_from=locked.status, status_to=locked.status, note=f"一次性告知补充材料：{missing}", by=by)
+        audit_append(
+            actor=by,
+            action="center.legal_aid.case.materials_request",
+            object_type="center.legalaidcase",
+            object_id=locked.number,
+            after={"number": locked.number, "requested_on": today.isoformat()},
+        )
+    return locked
+
+
+def case_materials_complete(*, case: LegalAidCase, completed_on: dt.date | None = None, by: Actor) -> LegalAidCase:
+    """The materials asked for are complete: the review period is counted again from ``completed_on``."""
+    _staff_check(by, "登记材料补齐")
+    completed_on = completed_on or clock_today()
+    with transaction.atomic():
+        locked = LegalAidCase.objects.select_for_update().get(pk=case.pk)
+        requested_on = locked.materials_requested_on
+        if requested_on is None:
+            raise Conflict(
+                "本案没有待补充的材料", code="legal_aid_materials_not_requested", detail={"number": locked.number}
+            )
+        if not requested_on <= completed_on <= clock_today():
+            raise InvalidInput(
+                f"材料补齐日期应在{requested_on.isoformat()}至今天之间",
+                code="legal_aid_materials_date",
+                detail={"field": "completed_on"},
+            )
+        before = locked.review_deadline
+        locked.review_deadline = _review_deadline(completed_on)
+        locked.materials_requested_on, locked.materials_missing = None, ""
+        locked.save(update_fields=["review_deadline", "materials_requested_on", "materials_missing"])
+        _event(
+            locked,
+            status_from=locked.status,
+            status_to=locked.status,
+            note=f"{completed_on.isoformat()}材料补齐，审查期限重新计算至{locked.review_deadline.isoformat()}",
+            by=by,
+        )
+        audit_append(
+            actor=by,
+            action="center.legal_aid.case.materials_complete",
+            object_type="center.legalaidcase",
+            object_id=locked.number,
+            before={"review_deadline": before.isoformat()},
+            after={"completed_on": completed_on.isoformat(), "review_deadline": locked.review_deadline.isoformat()},
+        )
+    return locked
+
+
+def case_withdraw(*, case: LegalAidCase, reason: str, by: Actor) -> LegalAidCase:
+    """The application is withdrawn before the decision: by the applicant, or deemed withdrawn
+    because the materials asked for did not come in time."""
+    _staff_check(by, "登记撤回申请")
+    reason = _text(reason, field="reason", label="撤回原因", max_length=500)
+    return _move(
+        case,
+        target=rules.CaseStatus.WITHDRAWN,
+        note=f"撤回申请：{reason}",
+        action="center.legal_aid.case.withdraw",
+        changes={"materials_requested_on": None, "materials_missing": ""},
+        by=by,
+    )
+
+
+def case_terminate(*, case: LegalAidCase, reason: str, by: Actor) -> LegalAidCase:
+    """Terminate aid already granted (终止法律援助, 第四十八条) with the reason: the person no longer
+    qualifies, the matter has ended, they engaged a lawyer of their own …"""
+    _staff_check(by, "终止法律援助")
+    reason = _text(reason, field="reason", label="终止原因", max_length=500)
+    return _move(
+        case,
+        target=rules.CaseStatus.TERMINATED,
+        note=f"终止法律援助：{reason}",
+        action="center.legal_aid.case.terminate",
+        changes={"outcome": f"终止法律援助：{reason}"},
         by=by,
     )
 
@@ -632,4 +747,5 @@ def overdue_reviews(*, by: Actor) -> int:
     """Applications still undecided past their review deadline (for the desk's home)."""
     _staff_check(by, "查看法律援助案件")
     open_ = Q(status=rules.CaseStatus.APPLIED.value) | Q(status=rules.CaseStatus.REVIEWING.value)
-    return LegalAidCase.objects.filter(open_, review_deadline__lt=clock_today()).count()
+    waiting = LegalAidCase.objects.filter(open_, review_deadline__lt=clock_today(), materials_requested_on__isnull=True)
+    return waiting.count()

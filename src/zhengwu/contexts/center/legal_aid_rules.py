@@ -180,6 +180,8 @@ class CaseStatus(StrEnum):
     ASSIGNED = "assigned"  # 指派律师
     IN_PROGRESS = "in_progress"  # 办理中
     CLOSED = "closed"  # 结案
+    WITHDRAWN = "withdrawn"  # 撤回申请（含未按要求补充材料视为撤回）
+    TERMINATED = "terminated"  # 终止法律援助（第四十八条）
 
 
 CASE_STATUS_LABELS: dict[str, str] = {
@@ -190,20 +192,28 @@ CASE_STATUS_LABELS: dict[str, str] = {
     CaseStatus.ASSIGNED: "指派律师",
     CaseStatus.IN_PROGRESS: "办理中",
     CaseStatus.CLOSED: "结案",
+    CaseStatus.WITHDRAWN: "撤回申请",
+    CaseStatus.TERMINATED: "终止援助",
 }
 
-# The only forward path; refused and closed are final. Not modelled yet: the applicant's objection
-# to a refusal (第四十九条, decided by the 司法行政部门) and termination of aid (第四十八条) — each
-# would be its own transition when the desk needs it.
+# The forward path, and the two ways out of it: an application may be withdrawn before the
+# decision (by the applicant, or deemed withdrawn when the materials asked for never came), and aid
+# once granted may be terminated (第四十八条: the person no longer qualifies, the matter ended, they
+# engaged their own lawyer …). Refused, closed, withdrawn and terminated are final. Not modelled:
+# the applicant's objection to a refusal (第四十九条, decided by the 司法行政部门).
 CASE_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
-    CaseStatus.APPLIED: frozenset({CaseStatus.REVIEWING}),
-    CaseStatus.REVIEWING: frozenset({CaseStatus.ACCEPTED, CaseStatus.REFUSED}),
-    CaseStatus.ACCEPTED: frozenset({CaseStatus.ASSIGNED}),
+    CaseStatus.APPLIED: frozenset({CaseStatus.REVIEWING, CaseStatus.WITHDRAWN}),
+    CaseStatus.REVIEWING: frozenset({CaseStatus.ACCEPTED, CaseStatus.REFUSED, CaseStatus.WITHDRAWN}),
+    CaseStatus.ACCEPTED: frozenset({CaseStatus.ASSIGNED, CaseStatus.TERMINATED}),
     CaseStatus.REFUSED: frozenset(),
-    CaseStatus.ASSIGNED: frozenset({CaseStatus.IN_PROGRESS}),
-    CaseStatus.IN_PROGRESS: frozenset({CaseStatus.CLOSED}),
+    CaseStatus.ASSIGNED: frozenset({CaseStatus.IN_PROGRESS, CaseStatus.TERMINATED}),
+    CaseStatus.IN_PROGRESS: frozenset({CaseStatus.CLOSED, CaseStatus.TERMINATED}),
     CaseStatus.CLOSED: frozenset(),
+    CaseStatus.WITHDRAWN: frozenset(),
+    CaseStatus.TERMINATED: frozenset(),
 }
+# Before the decision, the statuses in which the review period runs (or waits for materials).
+UNDECIDED = frozenset({CaseStatus.APPLIED, CaseStatus.REVIEWING})
 
 
 def _require_status(value: CaseStatus | str, name: str) -> CaseStatus:

@@ -336,6 +336,10 @@ class LegalAidCase(models.Model):
     status = models.CharField(max_length=12)  # legal_aid_rules: applied → … → closed
     received_on = models.DateField()
     review_deadline = models.DateField()
+    # 程序规定: missing materials are asked for once, all together; the review waits until they come
+    # and its period is counted again from the day they are complete.
+    materials_requested_on = models.DateField(null=True, blank=True)
+    materials_missing = models.TextField(blank=True)
     lawyer_name = models.CharField(max_length=50, blank=True)
     lawyer_firm = models.CharField(max_length=100, blank=True)
     outcome = models.TextField(blank=True)

@@ -132,6 +132,22 @@ urlpatterns = [
     path("legal-aid/cases/<str:number>/start/", views_legal_aid.case_start_view, name="legal_aid_case_start"),
     path("legal-aid/cases/<str:number>/close/", views_legal_aid.case_close_view, name="legal_aid_case_close"),
     path("legal-aid/cases/<str:number>/reveal/", views_legal_aid.case_reveal_view, name="legal_aid_case_reveal"),
+    path(
+        "legal-aid/cases/<str:number>/materials/",
+        views_legal_aid.case_materials_view,
+        name="legal_aid_case_materials",
+    ),
+    path(
+        "legal-aid/cases/<str:number>/materials-complete/",
+        views_legal_aid.case_materials_complete_view,
+        name="legal_aid_case_materials_complete",
+    ),
+    path("legal-aid/cases/<str:number>/withdraw/", views_legal_aid.case_withdraw_view, name="legal_aid_case_withdraw"),
+    path(
+        "legal-aid/cases/<str:number>/terminate/",
+        views_legal_aid.case_terminate_view,
+        name="legal_aid_case_terminate",
+    ),
     path("legal-aid/statistics/", views_legal_aid.statistics, name="legal_aid_statistics"),
     path("legal-aid/statistics/export/", views_legal_aid.statistics_export, name="legal_aid_statistics_export"),
 ]

@@ -51,6 +51,17 @@ def _page_number(raw: str | None) -> int:
     return int(raw) if raw and raw.isdigit() and 0 < int(raw) < 100_000 else 1
 
 
+def _date(raw: str) -> dt.date | None:
+    """A date typed on a form (YYYY-MM-DD), None when left empty (today)."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput("日期格式应为YYYY-MM-DD", code="date_invalid", detail={"value": raw[:20]}) from None
+
+
 def _common() -> dict[str, Any]:
     return {
         "case_types": list(legal_aid.CASE_TYPES.items()),
@@ -318,7 +329,9 @@ def _case_page(
         "status_label": legal_aid.status_label(case.status),
         "exempt_label": rules.EXEMPTION_LABELS.get(case.exempt_category, ""),
         "income": money_from_fen(case.monthly_income_fen),
-        "overdue": case.status in ("applied", "reviewing") and case.review_deadline < clock_today(),
+        "overdue": case.status in rules.UNDECIDED
+        and case.materials_requested_on is None
+        and case.review_deadline < clock_today(),
         "error": error,
         "form": request.POST if request.method == "POST" else {},
         "status_labels": rules.CASE_STATUS_LABELS,
@@ -367,6 +380,18 @@ def _case_action(request: HttpRequest, number: str, act: str) -> HttpResponse:
         elif act == "close":
             legal_aid.case_close(case=case, outcome=post.get("outcome", ""), by=actor)
             done = gettext("Case closed.")
+        elif act == "materials":
+            legal_aid.case_materials_request(case=case, missing=post.get("missing", ""), by=actor)
+            done = gettext("The applicant is told which materials are missing; the review waits for them.")
+        elif act == "materials_complete":
+            legal_aid.case_materials_complete(case=case, completed_on=_date(post.get("completed_on", "")), by=actor)
+            done = gettext("Materials complete; the review period is counted again.")
+        elif act == "withdraw":
+            legal_aid.case_withdraw(case=case, reason=post.get("reason", ""), by=actor)
+            done = gettext("Application withdrawn.")
+        elif act == "terminate":
+            legal_aid.case_terminate(case=case, reason=post.get("reason", ""), by=actor)
+            done = gettext("Legal aid terminated.")
         else:  # reveal
             revealed = legal_aid.case_id_number_reveal(case=case, by=actor)
             return _case_page(request, case, revealed=revealed)
@@ -405,6 +430,30 @@ def case_start_view(request: HttpRequest, number: str) -> HttpResponse:
 @roles_required(STAFF)
 def case_close_view(request: HttpRequest, number: str) -> HttpResponse:
     return _case_action(request, number, "close")
+
+
+@require_POST
+@roles_required(STAFF)
+def case_materials_view(request: HttpRequest, number: str) -> HttpResponse:
+    return _case_action(request, number, "materials")
+
+
+@require_POST
+@roles_required(STAFF)
+def case_materials_complete_view(request: HttpRequest, number: str) -> HttpResponse:
+    return _case_action(request, number, "materials_complete")
+
+
+@require_POST
+@roles_required(STAFF)
+def case_withdraw_view(request: HttpRequest, number: str) -> HttpResponse:
+    return _case_action(request, number, "withdraw")
+
+
+@require_POST
+@roles_required(STAFF)
+def case_terminate_view(request: HttpRequest, number: str) -> HttpResponse:
+    return _case_action(request, number, "terminate")
 
 
 @require_POST

@@ -60,6 +60,10 @@ def test_the_legal_aid_demo_has_consultations_and_cases_in_every_status() -> Non
     assert Consultation.objects.count() == 25
     assert len({c.consulted_at.month for c in Consultation.objects.all()}) >= 5
     statuses = set(LegalAidCase.objects.values_list("status", flat=True))
-    assert statuses == {"applied", "reviewing", "accepted", "refused", "assigned", "in_progress", "closed"}
-    assert LegalAidCase.objects.count() == 12
+    assert statuses == {
+        "applied", "reviewing", "accepted", "refused", "assigned", "in_progress", "closed", "withdrawn", "terminated"
+    }  # fmt: skip
+    # One application waits for the materials asked for.
+    assert LegalAidCase.objects.filter(materials_requested_on__isnull=False).count() == 1
+    assert LegalAidCase.objects.count() == 14
     assert LegalAidCase.objects.values("case_type").distinct().count() >= 6

@@ -363,3 +363,82 @@ def test_statistics_count_by_month_and_type_for_the_readers(people: dict[str, Ac
     for other in ("dept", "appraiser", "regulator", "bidder", "expert", "citizen"):
         with pytest.raises(PermissionDenied):
             legal_aid.legal_aid_stats(year=2026, by=people[other])
+
+
+# --- missing materials, withdrawal, termination ----------------------------------------------------
+
+
+def test_missing_materials_pause_the_review_and_restart_its_period(desk: Actor) -> None:
+    # Received Thursday 12 February: seven working days over the Spring Festival, with its two
+    # make-up Saturdays (14th, 28th) → 28 February, two days ago.
+    case = application(desk, received_on=dt.date(2026, 2, 12))
+    assert case.review_deadline == dt.date(2026, 2, 28)
+    assert legal_aid.overdue_reviews(by=desk) == 1
+    legal_aid.case_review_begin(case=case, by=desk)
+    asked = legal_aid.case_materials_request(case=case, missing="劳动合同、工资欠条", by=desk)
+    assert asked.materials_requested_on == dt.date(2026, 3, 2)
+    # Past its original deadline but waiting for the applicant: not overdue.
+    assert legal_aid.overdue_reviews(by=desk) == 0
+    # No decision while the materials are out, and asking twice is refused; neither changes anything.
+    before = _state(case)
+    with pytest.raises(Conflict) as caught:
+        legal_aid.case_review(case=case, accept=True, reason="符合条件", by=desk)
+    assert caught.value.code == "legal_aid_materials_pending"
+    with pytest.raises(Conflict) as twice:
+        legal_aid.case_materials_request(case=case, missing="身份证", by=desk)
+    assert twice.value.code == "legal_aid_materials_pending"
+    assert _state(case) == before
+    assert case.status == "reviewing"
+    # A completion date before the request or after today is refused.
+    for wrong in (dt.date(2026, 2, 27), dt.date(2026, 3, 3)):
+        with pytest.raises(InvalidInput):
+            legal_aid.case_materials_complete(case=case, completed_on=wrong, by=desk)
+    assert LegalAidCase.objects.get(pk=case.pk).review_deadline == dt.date(2026, 2, 28)
+    done = legal_aid.case_materials_complete(case=case, completed_on=dt.date(2026, 3, 2), by=desk)
+    # Seven working days from Monday 2 March: Wednesday 11 March.
+    assert (done.review_deadline, done.materials_requested_on, done.materials_missing) == (
+        dt.date(2026, 3, 11),
+        None,
+        "",
+    )
+    notes = list(done.events.values_list("note", flat=True))
+    assert any("劳动合同" in note for note in notes)
+    assert any("2026-03-11" in note for note in notes)
+    decided = legal_aid.case_review(case=done, accept=True, reason="符合条件", by=desk)
+    assert decided.status == "accepted"
+
+
+def test_an_application_is_withdrawn_before_the_decision_and_aid_is_terminated_after(desk: Actor) -> None:
+    waiting = application(desk)
+    legal_aid.case_materials_request(case=waiting, missing="收入证明", by=desk)
+    withdrawn = legal_aid.case_withdraw(case=waiting, reason="逾期未补充材料，视为撤回", by=desk)
+    assert (withdrawn.status, withdrawn.materials_requested_on) == ("withdrawn", None)
+    # Final: nothing moves a withdrawn application, and the refusal changes nothing.
+    before = _state(withdrawn)
+    with pytest.raises(Conflict):
+        legal_aid.case_review_begin(case=withdrawn, by=desk)
+    assert _state(withdrawn) == before
+
+    granted = application(desk)
+    legal_aid.case_review_begin(case=granted, by=desk)
+    legal_aid.case_review(case=granted, accept=True, reason="符合条件", by=desk)
+    legal_aid.case_assign(case=granted, lawyer_name="赵律师", lawyer_firm="云南某律师事务所", by=desk)
+    with pytest.raises(InvalidInput):
+        legal_aid.case_terminate(case=granted, reason="", by=desk)
+    ended = legal_aid.case_terminate(case=granted, reason="受援人自行委托律师", by=desk)
+    assert ended.status == "terminated"
+    assert "受援人自行委托律师" in ended.outcome
+    # Withdrawal is for undecided applications only.
+    with pytest.raises(Conflict):
+        legal_aid.case_withdraw(case=ended, reason="撤回", by=desk)
+    # The audit log names the steps, never the applicant.
+    entries = AuditEntry.objects.filter(action__startswith="center.legal_aid.case.")
+    assert {
+        "center.legal_aid.case.materials_request",
+        "center.legal_aid.case.withdraw",
+        "center.legal_aid.case.terminate",
+    } <= set(entries.values_list("action", flat=True))
+    for entry in entries:
+        dumped = json.dumps([entry.before, entry.after], ensure_ascii=False)
+        assert APPLICANT not in dumped
+        assert PHONE not in dumped

@@ -167,6 +167,27 @@ def test_an_application_is_registered_and_taken_to_acceptance(client: Client) ->
     assert 'data-testid="case-final"' in client.get(BASE + "cases/FY2026-0001/").content.decode()
 
 
+def test_materials_are_asked_for_and_completed_and_an_application_withdrawn_on_the_page(client: Client) -> None:
+    client.post(BASE + "cases/new/", _apply_form())
+    url = BASE + "cases/FY2026-0001/"
+    assert 'data-testid="materials-form"' in client.get(url).content.decode()
+    assert client.post(url + "materials/", {"missing": "户口簿、收入证明"}).status_code == 302
+    page = client.get(url).content.decode()
+    assert "户口簿、收入证明" in page
+    assert 'data-testid="materials-waiting"' in page
+    assert 'data-testid="review-form"' not in page
+    bad = client.post(url + "materials-complete/", {"completed_on": "2026-02-30"})
+    assert bad.status_code == 400
+    assert 'data-code="date_invalid"' in bad.content.decode()
+    assert LegalAidCase.objects.get().materials_requested_on is not None
+    assert client.post(url + "materials-complete/", {"completed_on": ""}).status_code == 302
+    assert 'data-testid="materials-waiting"' not in client.get(url).content.decode()
+    assert client.post(url + "withdraw/", {"reason": "申请人撤回"}).status_code == 302
+    case = LegalAidCase.objects.get()
+    assert (case.status, case.materials_requested_on) == ("withdrawn", None)
+    assert 'data-testid="case-final"' in client.get(url).content.decode()
+
+
 def test_a_bad_application_form_keeps_what_was_typed(client: Client) -> None:
     for overrides, code in (
         ({"id_number": ID_NUMBER[:10]}, "id_card_length"),

@@ -154,6 +154,11 @@ ALLOWED = {
     (S.ACCEPTED, S.ASSIGNED),
     (S.ASSIGNED, S.IN_PROGRESS),
     (S.IN_PROGRESS, S.CLOSED),
+    (S.APPLIED, S.WITHDRAWN),
+    (S.REVIEWING, S.WITHDRAWN),
+    (S.ACCEPTED, S.TERMINATED),
+    (S.ASSIGNED, S.TERMINATED),
+    (S.IN_PROGRESS, S.TERMINATED),
 }
 
 
@@ -182,7 +187,7 @@ def test_every_other_transition_is_a_conflict(current: CaseStatus, target: CaseS
 def test_forbidden_transitions_explain_themselves() -> None:
     with pytest.raises(Conflict) as caught:
         case_transition(current="applied", target="assigned")  # skipping review
-    assert caught.value.message == "案件状态不能从“申请”变为“指派律师”；可变为：审查"
+    assert caught.value.message == "案件状态不能从“申请”变为“指派律师”；可变为：审查、撤回申请"
     with pytest.raises(Conflict) as caught:
         case_transition(current="closed", target="in_progress")  # reopening
     assert caught.value.message == "案件状态不能从“结案”变为“办理中”；可变为：无（已是最终状态）"

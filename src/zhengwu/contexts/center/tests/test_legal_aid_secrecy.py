@@ -70,6 +70,10 @@ POSTS: list[tuple[str, dict[str, str]]] = [
     (f"cases/{NUMBER}/start/", {}),
     (f"cases/{NUMBER}/close/", {"outcome": "结案"}),
     (f"cases/{NUMBER}/reveal/", {}),
+    (f"cases/{NUMBER}/materials/", {"missing": "户口簿"}),
+    (f"cases/{NUMBER}/materials-complete/", {"completed_on": ""}),
+    (f"cases/{NUMBER}/withdraw/", {"reason": "撤回"}),
+    (f"cases/{NUMBER}/terminate/", {"reason": "终止"}),
 ]
 API_GETS = ["consultations", "consultations?topic=labour", "cases", f"cases/{NUMBER}"]
 API_POSTS: list[tuple[str, dict[str, object]]] = [
