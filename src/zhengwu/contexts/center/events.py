@@ -15,6 +15,9 @@ from typing import Any, ClassVar
 
 from zhengwu.platform.exchange.events import ExchangeEvent
 
+# The hall is one subject: its messages form one stream, in order.
+HALL_SUBJECT = "hall"
+
 
 @dataclasses.dataclass(frozen=True)
 class HallInfoChanged(ExchangeEvent):
@@ -37,7 +40,7 @@ class HallInfoChanged(ExchangeEvent):
 
     @property
     def aggregate_id(self) -> str:
-        return "hall"
+        return HALL_SUBJECT
 
 
 @dataclasses.dataclass(frozen=True)

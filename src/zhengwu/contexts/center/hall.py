@@ -14,13 +14,13 @@ from typing import Any
 
 from django.db import transaction
 
-from zhengwu.contexts.center.events import HallInfoChanged
+from zhengwu.contexts.center.events import HALL_SUBJECT, HallInfoChanged
 from zhengwu.contexts.center.models import Amenity, Announcement, Department, OpeningHours, Window
 from zhengwu.kernel.actor import Actor
 from zhengwu.kernel.clock import clock_now
 from zhengwu.kernel.errors import Conflict, InvalidInput, PermissionDenied
 from zhengwu.platform.audit.services import audit_append
-from zhengwu.platform.exchange.services import outbox_publish
+from zhengwu.platform.exchange.services import outbox_publish, outbox_subject_lock
 from zhengwu.platform.workdays.opening import DayHours, OpenState, open_state
 
 WEEKDAY_LABELS: dict[int, str] = {
@@ -350,10 +350,10 @@ def hall_event_publish(*, now: dt.datetime) -> None:
     replaces its copy with this one, so a lost or repeated message leaves nothing half-updated.
     Only the announcements shown at ``now`` travel; the public site hides each at its expiry.
     """
-    # The week's rows locked, always in the same order and after the caller's own change: two
-    # edits committing together send their copies one after the other, the later one reading the
-    # hall with the earlier committed and stamped later (the public site keeps the latest stamp).
-    list(OpeningHours.objects.select_for_update().order_by("weekday").values_list("pk", flat=True))
+    # The hall's outbox subject locked before reading it: two edits committing together send their
+    # copies one after the other, the later one reading the hall with the earlier committed and
+    # stamped later (the public site keeps the latest stamp), whichever rows each edit changed.
+    outbox_subject_lock(aggregate_type=HallInfoChanged.aggregate_type, aggregate_id=HALL_SUBJECT)
     windows = Window.objects.select_related("department").order_by("department__order", "department__code", "number")
     outbox_publish(
         event=HallInfoChanged(

@@ -55,6 +55,26 @@ def _next_sequence(*, aggregate_type: str, aggregate_id: str, destination: str) 
     return int(row[0])
 
 
+def outbox_subject_lock(*, aggregate_type: str, aggregate_id: str) -> None:
+    """Hold the outbox's lock on one subject until the caller's transaction ends.
+
+    For a publisher that sends a subject's whole state (a snapshot): taking this lock before it
+    reads that state makes two writers publish one after the other, the later one reading the
+    state with the earlier committed — whatever rows each of them changed. It takes no sequence
+    number: the next ``outbox_publish`` of the subject numbers its message as usual.
+    """
+    quote = connection.ops.quote_name
+    table = quote(OutboxCounter._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (aggregate_type, aggregate_id, destination, last_sequence) "  # noqa: S608 - names from the model
+        "VALUES (%s, %s, %s, 0) "
+        "ON CONFLICT (aggregate_type, aggregate_id, destination) "
+        f"DO UPDATE SET last_sequence = {table}.last_sequence"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [aggregate_type, aggregate_id, OUTBOX_STREAM_ALL])
+
+
 def _relay_soon() -> None:
     # Imported here: tasks imports the relay, which imports this module's neighbours.
     from zhengwu.platform.exchange.tasks import exchange_relay_task

@@ -14,7 +14,7 @@ from zhengwu.kernel.errors import InvalidInput
 from zhengwu.platform.exchange.events import ExchangeEvent
 from zhengwu.platform.exchange.models import Delivery, OutboxMessage
 from zhengwu.platform.exchange.relay import relay_run_once
-from zhengwu.platform.exchange.services import outbox_publish
+from zhengwu.platform.exchange.services import outbox_publish, outbox_subject_lock
 from zhengwu.platform.exchange.tests.factories import ThingChanged, ThingNoted
 
 pytestmark = pytest.mark.django_db
@@ -134,3 +134,47 @@ def test_an_empty_aggregate_id_is_refused() -> None:
 
     assert caught.value.code == "exchange_aggregate_id"
     assert OutboxMessage.objects.count() == 0
+
+
+def test_a_subject_lock_takes_no_sequence_number() -> None:
+    outbox_subject_lock(aggregate_type="test.thing", aggregate_id="a")
+    assert OutboxMessage.objects.count() == 0
+    outbox_publish(event=ThingChanged(key="a", version=1))
+    outbox_subject_lock(aggregate_type="test.thing", aggregate_id="a")
+    outbox_publish(event=ThingChanged(key="a", version=2))
+    assert list(OutboxMessage.objects.order_by("sequence").values_list("sequence", flat=True)) == [1, 2]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_subject_lock_makes_a_second_writer_wait_until_the_first_commits() -> None:
+    import threading
+
+    from django.db import OperationalError, connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite serialises every writer anyway")
+    outcomes: list[str] = []
+
+    def second_writer(subject: str) -> None:
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '300ms'")
+                outbox_subject_lock(aggregate_type="test.thing", aggregate_id=subject)
+            outcomes.append(f"{subject} locked")
+        except OperationalError:
+            outcomes.append(f"{subject} waited")
+        finally:
+            connection.close()
+
+    def run(subject: str) -> None:
+        thread = threading.Thread(target=second_writer, args=(subject,))
+        thread.start()
+        thread.join()
+
+    with transaction.atomic():
+        outbox_subject_lock(aggregate_type="test.thing", aggregate_id="a")
+        run("a")
+        run("b")  # another subject is not held up
+    run("a")
+    assert outcomes == ["a waited", "b locked", "a locked"]
