@@ -175,6 +175,7 @@ def test_materials_are_asked_for_and_completed_and_an_application_withdrawn_on_t
     page = client.get(url).content.decode()
     assert "户口簿、收入证明" in page
     assert 'data-testid="materials-waiting"' in page
+    assert 'data-testid="awaiting-materials"' in client.get(BASE).content.decode()
     assert 'data-testid="review-form"' not in page
     bad = client.post(url + "materials-complete/", {"completed_on": "2026-02-30"})
     assert bad.status_code == 400
