@@ -12,12 +12,11 @@ table with that header at all is refused as a whole; a bad cell is its row's pro
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass
 
-from zhengwu.kernel.errors import InvalidInput, ZhengwuError
+from zhengwu.kernel.errors import InvalidInput
+from zhengwu.platform.web.sheets import sheet_rows_read
 
 # A whole quarter of 74 units' dealings is some tens of thousands of rows; the limits keep a
 # mistaken upload (a database dump) from tying up a worker.
@@ -84,59 +83,6 @@ def _cell_text(field: str, value: object) -> tuple[str, tuple[str, str] | None]:
     return str(value).strip(), None
 
 
-def _table_from_xlsx(data: bytes) -> list[tuple[object, ...]]:
-    try:
-        # Imported here: reading workbooks is needed only on upload.
-        import openpyxl
-    except ImportError as exc:  # pragma: no cover - depends on the installation
-        raise ZhengwuError("服务器未安装Excel读取组件，请改用CSV文件", code="frame_xlsx_unavailable") from exc
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not an .xlsx
-        raise InvalidInput(
-            "无法读取该文件，请上传Excel工作簿（.xlsx）或CSV文件",
-            code="frame_file_invalid",
-            detail={"error": type(exc).__name__},
-        ) from exc
-    try:
-        rows: list[tuple[object, ...]] = []
-        for raw in workbook.worksheets[0].iter_rows(values_only=True):
-            rows.append(tuple(raw))
-            if len(rows) > MAX_ROWS + 1:
-                break
-        return rows
-    finally:
-        workbook.close()
-
-
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InvalidInput("无法识别文件编码，请以UTF-8或GBK编码保存CSV文件", code="frame_file_invalid")
-
-
-def _table_from_csv(data: bytes) -> list[tuple[object, ...]]:
-    text = _decode(data)
-    if "\x00" in text:
-        raise InvalidInput("该文件不是CSV表格，请上传Excel工作簿（.xlsx）或CSV文件", code="frame_file_invalid")
-    first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    try:
-        rows: list[tuple[object, ...]] = []
-        for raw in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-            rows.append(tuple(raw))
-            if len(rows) > MAX_ROWS + 1:
-                break
-        return rows
-    except csv.Error as exc:
-        raise InvalidInput(
-            "无法按CSV格式读取该文件", code="frame_file_invalid", detail={"error": str(exc)[:200]}
-        ) from exc
-
-
 def frame_sheet_read(*, data: bytes, filename: str) -> list[SheetRow]:
     """The data rows of an uploaded 办件名单; InvalidInput when it is not such a table at all."""
     if not data:
@@ -145,11 +91,7 @@ def frame_sheet_read(*, data: bytes, filename: str) -> list[SheetRow]:
         raise InvalidInput(
             f"文件不能超过{MAX_BYTES // (1024 * 1024)}MB", code="frame_file_too_large", detail={"max_bytes": MAX_BYTES}
         )
-    name = filename.lower()
-    if name.endswith(".xls") or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise InvalidInput("不支持旧版Excel（.xls）文件，请另存为.xlsx或CSV后上传", code="frame_file_invalid")
-    is_xlsx = data[:4] == b"PK\x03\x04" or name.endswith(".xlsx")
-    table = _table_from_xlsx(data) if is_xlsx else _table_from_csv(data)
+    table = sheet_rows_read(data=data, filename=filename, max_rows=MAX_ROWS, code="frame_file_invalid")
     if len(table) > MAX_ROWS + 1:
         raise InvalidInput(
             f"一次最多导入{MAX_ROWS}行，请分批导入", code="frame_too_many_rows", detail={"max_rows": MAX_ROWS}

@@ -13,9 +13,7 @@ transaction (``title_event_publish``), so the public site's copy follows the cat
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -33,6 +31,7 @@ from zhengwu.kernel.clock import clock_now, clock_today
 from zhengwu.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from zhengwu.platform.audit.services import audit_append
 from zhengwu.platform.exchange.services import outbox_publish
+from zhengwu.platform.web.sheets import sheet_rows_read
 from zhengwu.platform.workdays.selectors import calendar_get
 
 STAFF = "centre_staff"
@@ -479,37 +478,8 @@ def _table_read(*, filename: str, data: bytes) -> list[tuple[object, ...]]:
         raise InvalidInput("文件超过5MB，请分批导入", code="library_import_too_large")
     if not data:
         raise InvalidInput("上传的文件是空的", code="library_import_empty")
-    if name.endswith(".xlsx"):
-        import openpyxl
-
-        try:
-            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a file that is not an .xlsx
-            raise InvalidInput(
-                "无法读取该文件，请上传Excel工作簿（.xlsx）或CSV文件",
-                code="library_import_file_invalid",
-                detail={"error": type(exc).__name__},
-            ) from exc
-        try:
-            rows: list[tuple[object, ...]] = []
-            for raw in workbook.worksheets[0].iter_rows(values_only=True):
-                rows.append(tuple(raw))
-                if len(rows) > IMPORT_ROWS_MAX + 1:
-                    break
-            return rows
-        finally:
-            workbook.close()
-    if name.endswith(".csv"):
-        text = None
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        if text is None or "\x00" in text:
-            raise InvalidInput("无法识别CSV文件的编码，请以UTF-8或GBK保存", code="library_import_file_invalid")
-        return [tuple(row) for row in csv.reader(io.StringIO(text, newline=""))]
+    if name.endswith((".xlsx", ".csv")):
+        return sheet_rows_read(data=data, filename=name, max_rows=IMPORT_ROWS_MAX, code="library_import_file_invalid")
     raise InvalidInput("请上传Excel工作簿（.xlsx）或CSV文件", code="library_import_file_type")
 
 
