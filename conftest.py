@@ -24,6 +24,8 @@ def pytest_configure(config: pytest.Config) -> None:
     from django.conf import settings
 
     settings.ZHENGWU_DEMO_APPRAISAL_QUARTERS = False
+    # Likewise the service centre's library and legal-aid records (center's own tests load them).
+    settings.ZHENGWU_DEMO_CENTER_RECORDS = False
 
 
 @pytest.fixture(autouse=True)

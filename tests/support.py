@@ -66,6 +66,7 @@ def base_env(*, database_url: str, var_dir: Path, **extra: str) -> dict[str, str
         ZHENGWU_SECRET_KEY="test-" + secrets.token_hex(16),
         ZHENGWU_TASKS_IMMEDIATE="1",
         ZHENGWU_DEMO_APPRAISAL_QUARTERS="0",
+        ZHENGWU_DEMO_CENTER_RECORDS="0",
     )
     env.update(extra)
     return env

@@ -46,6 +46,9 @@ The upward push (public platform → the provincial/national platform; 《公共
   (by their PUB_SERVICE_PLAT_CODE) allowed to push here and their Ed25519 public keys
 - ``ZHENGWU_DEMO_APPRAISAL_QUARTERS`` ``0`` = the demo leaves out the appraisal's two simulated
   quarters (a minute of work: the test suite leaves them out, except the test that runs them)
+- ``ZHENGWU_DEMO_CENTER_RECORDS`` ``0`` = the demo leaves out the service centre's library catalogue
+  with its loans and the legal-aid desk's consultations and cases (the test suite leaves them out,
+  except the tests of the centre's demo and pages)
 - ``ZHENGWU_APPRAISAL_CHANNELS`` ``sms=dotted.Class,email=dotted.Class``: the appraisal's invitation
   gateways (plug-ins); unset = the local channel, which keeps messages in the database
 - ``ZHENGWU_APPRAISAL_TICKET_WORKDAYS`` working days a unit has to rectify a feedback ticket (15, the
@@ -279,6 +282,7 @@ ZHENGWU_UPWARD_TRADE_SYSTEM_NO = os.environ.get("ZHENGWU_UPWARD_TRADE_SYSTEM_NO"
 ZHENGWU_UPWARD_MEDIA = os.environ.get("ZHENGWU_UPWARD_MEDIA", "公共资源交易服务平台").strip()
 ZHENGWU_UPWARD_SOURCES = os.environ.get("ZHENGWU_UPWARD_SOURCES", "")
 ZHENGWU_DEMO_APPRAISAL_QUARTERS = _env_bool("ZHENGWU_DEMO_APPRAISAL_QUARTERS", True)
+ZHENGWU_DEMO_CENTER_RECORDS = _env_bool("ZHENGWU_DEMO_CENTER_RECORDS", True)
 ZHENGWU_APPRAISAL_CHANNELS = dict(
     pair.strip().split("=", 1) for pair in os.environ.get("ZHENGWU_APPRAISAL_CHANNELS", "").split(",") if "=" in pair
 )

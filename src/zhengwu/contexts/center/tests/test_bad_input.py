@@ -98,7 +98,8 @@ def _filled(route: str, ids: dict[str, Any]) -> list[str]:
 
 
 @pytest.fixture
-def ids() -> dict[str, Any]:
+def ids(settings: Any) -> dict[str, Any]:
+    settings.ZHENGWU_DEMO_CENTER_RECORDS = True  # the suite leaves them out; their pages are asked here
     people_make()
     demo_load(platforms=["center"])
     book = Book.objects.order_by("id").first()

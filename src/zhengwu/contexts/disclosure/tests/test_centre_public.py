@@ -435,7 +435,8 @@ def test_a_malformed_filter_is_refused_in_chinese_not_with_an_error_page() -> No
 # --- the demo -----------------------------------------------------------------------------------------
 
 
-def test_the_centres_demo_ends_up_on_the_public_site_and_a_second_run_sends_nothing() -> None:
+def test_the_centres_demo_ends_up_on_the_public_site_and_a_second_run_sends_nothing(settings: Any) -> None:
+    settings.ZHENGWU_DEMO_CENTER_RECORDS = True  # the library's titles too
     call_command("demo", stdout=StringIO())
     centre_events = OutboxMessage.objects.filter(event_type__startswith="center.")
     sent = centre_events.count()
