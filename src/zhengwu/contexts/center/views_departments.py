@@ -13,7 +13,6 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -23,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from zhengwu.contexts.center import roster
 from zhengwu.contexts.center.models import Department, Leader
+from zhengwu.contexts.center.views import centre_prefix
 from zhengwu.contexts.identity.roles import Role
 from zhengwu.contexts.identity.selectors import actor_for, user_get, user_get_by_id
 from zhengwu.kernel.actor import Actor
@@ -37,9 +37,7 @@ def _actor(request: HttpRequest) -> Actor:
 
 
 def _base(request: HttpRequest) -> str:
-    # The platform's mount point ("/center/" in the standalone deployment), as the templates use it.
-    name = getattr(request, "zw_platform", None) or "center"
-    return "/" + settings.ZHENGWU_PLATFORM_META[name]["prefix"] + "roster/departments/"
+    return centre_prefix(request) + "roster/departments/"
 
 
 def _int(value: str | None, *, field: str, label: str) -> int:

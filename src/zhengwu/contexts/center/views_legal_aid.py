@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from zhengwu.contexts.center import legal_aid
 from zhengwu.contexts.center import legal_aid_rules as rules
 from zhengwu.contexts.center.models import LegalAidCase
+from zhengwu.contexts.center.views import centre_prefix
 from zhengwu.contexts.identity.roles import Role
 from zhengwu.contexts.identity.selectors import actor_for
 from zhengwu.kernel.actor import Actor
@@ -40,11 +40,6 @@ EXPORT_MAX = 10_000
 
 def _actor(request: HttpRequest) -> Actor:
     return actor_for(user=request.user, request=request)
-
-
-def _prefix(request: HttpRequest) -> str:
-    name = getattr(request, "zw_platform", None) or "center"
-    return "/" + settings.ZHENGWU_PLATFORM_META[name]["prefix"]
 
 
 def _page_number(raw: str | None) -> int:
@@ -185,7 +180,7 @@ def consultation_new(request: HttpRequest) -> HttpResponse:
         context["error"] = exc
         return render(request, "center/legal_aid/consultation_form.html", context, status=refusal_status(exc))
     messages.success(request, gettext("Consultation recorded."))
-    return HttpResponseRedirect(f"{_prefix(request)}legal-aid/consultations/")
+    return HttpResponseRedirect(f"{centre_prefix(request)}legal-aid/consultations/")
 
 
 # --- cases ---------------------------------------------------------------------------------------
@@ -308,7 +303,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
         context["error"] = exc
         return render(request, "center/legal_aid/case_form.html", context, status=refusal_status(exc))
     messages.success(request, gettext("Application registered as %(number)s.") % {"number": case.number})
-    return HttpResponseRedirect(f"{_prefix(request)}legal-aid/cases/{case.number}/")
+    return HttpResponseRedirect(f"{centre_prefix(request)}legal-aid/cases/{case.number}/")
 
 
 def _case_page(
@@ -399,7 +394,7 @@ def _case_action(request: HttpRequest, number: str, act: str) -> HttpResponse:
         case.refresh_from_db()
         return _case_page(request, case, error=exc, status=refusal_status(exc))
     messages.success(request, done)
-    return HttpResponseRedirect(f"{_prefix(request)}legal-aid/cases/{case.number}/")
+    return HttpResponseRedirect(f"{centre_prefix(request)}legal-aid/cases/{case.number}/")
 
 
 @require_POST

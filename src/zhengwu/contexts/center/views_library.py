@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from zhengwu.contexts.center import library
 from zhengwu.contexts.center.library_rules import loan_overdue_days
 from zhengwu.contexts.center.models import Book
+from zhengwu.contexts.center.views import centre_prefix
 from zhengwu.contexts.identity.roles import Role
 from zhengwu.contexts.identity.selectors import actor_for
 from zhengwu.kernel.actor import Actor
@@ -39,11 +39,6 @@ STAFF = Role.CENTRE_STAFF
 
 def _actor(request: HttpRequest) -> Actor:
     return actor_for(user=request.user, request=request)
-
-
-def _prefix(request: HttpRequest) -> str:
-    name = getattr(request, "zw_platform", None) or "center"
-    return "/" + settings.ZHENGWU_PLATFORM_META[name]["prefix"]
 
 
 def _int(value: str | None, *, field: str, label: str) -> int:
@@ -116,7 +111,7 @@ def _desk_page(
 
 
 def _desk_back(request: HttpRequest) -> HttpResponseRedirect:
-    return HttpResponseRedirect(f"{_prefix(request)}library/desk/")
+    return HttpResponseRedirect(f"{centre_prefix(request)}library/desk/")
 
 
 @require_GET
@@ -307,7 +302,7 @@ def title_create_view(request: HttpRequest) -> HttpResponse:
     except ZhengwuError as exc:
         return _manage_page(request, error=exc, status=refusal_status(exc), form=form)
     messages.success(request, gettext("Title added. Add its copies below."))
-    return HttpResponseRedirect(f"{_prefix(request)}library/manage/titles/{book.pk}/")
+    return HttpResponseRedirect(f"{centre_prefix(request)}library/manage/titles/{book.pk}/")
 
 
 @require_POST
@@ -327,7 +322,7 @@ def catalogue_import_view(request: HttpRequest) -> HttpResponse:
         gettext("Imported: %(created)s new titles, %(extended)s existing titles, %(copies)s copies.")
         % {"created": result.titles_created, "extended": result.titles_extended, "copies": result.copies_added},
     )
-    return HttpResponseRedirect(f"{_prefix(request)}library/manage/")
+    return HttpResponseRedirect(f"{centre_prefix(request)}library/manage/")
 
 
 def _title_page(
@@ -372,7 +367,7 @@ def _title_action(
     except ZhengwuError as exc:
         return _title_page(request, book_id, error=exc, status=refusal_status(exc), form=form)
     messages.success(request, done)
-    return HttpResponseRedirect(f"{_prefix(request)}library/manage/titles/{book_id}/")
+    return HttpResponseRedirect(f"{centre_prefix(request)}library/manage/titles/{book_id}/")
 
 
 @require_POST
@@ -469,7 +464,7 @@ def reader_register_view(request: HttpRequest) -> HttpResponse:
     except ZhengwuError as exc:
         return _readers_page(request, error=exc, status=refusal_status(exc), form=form)
     messages.success(request, gettext("Card %(card)s issued.") % {"card": reader.card_no})
-    return HttpResponseRedirect(f"{_prefix(request)}library/readers/")
+    return HttpResponseRedirect(f"{centre_prefix(request)}library/readers/")
 
 
 def _reader_page(
@@ -503,4 +498,4 @@ def reader_deactivate_view(request: HttpRequest, reader_id: int) -> HttpResponse
     except ZhengwuError as exc:
         return _reader_page(request, reader_id, error=exc, status=refusal_status(exc))
     messages.success(request, gettext("Card cancelled."))
-    return HttpResponseRedirect(f"{_prefix(request)}library/readers/{reader_id}/")
+    return HttpResponseRedirect(f"{centre_prefix(request)}library/readers/{reader_id}/")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from zhengwu.contexts.center import roster
 from zhengwu.contexts.center.models import DutyAssignment, Leader, RosterYear
+from zhengwu.contexts.center.views import centre_prefix
 from zhengwu.contexts.identity.roles import Role
 from zhengwu.contexts.identity.selectors import actor_for
 from zhengwu.kernel.actor import Actor
@@ -32,12 +32,6 @@ READERS = (Role.CENTRE_STAFF, Role.DEPARTMENT_USER, Role.CITY_LEADER)
 
 def _actor(request: HttpRequest) -> Actor:
     return actor_for(user=request.user, request=request)
-
-
-def _prefix(request: HttpRequest) -> str:
-    # The platform's mount point ("/center/" in the standalone deployment), as the templates use it.
-    name = getattr(request, "zw_platform", None) or "center"
-    return "/" + settings.ZHENGWU_PLATFORM_META[name]["prefix"]
 
 
 def _int(value: str | None, *, field: str) -> int:
@@ -97,7 +91,7 @@ def roster_generate_view(request: HttpRequest) -> HttpResponse:
     except ZhengwuError as exc:
         return _home_page(request, year=year, error=exc, status=refusal_status(exc))
     messages.success(request, gettext("Roster generated."))
-    return HttpResponseRedirect(f"{_prefix(request)}roster/?year={year}")
+    return HttpResponseRedirect(f"{centre_prefix(request)}roster/?year={year}")
 
 
 @require_POST
@@ -111,7 +105,7 @@ def roster_publish_view(request: HttpRequest) -> HttpResponse:
     except ZhengwuError as exc:
         return _home_page(request, year=year, error=exc, status=refusal_status(exc))
     messages.success(request, gettext("Roster published."))
-    return HttpResponseRedirect(f"{_prefix(request)}roster/?year={year}")
+    return HttpResponseRedirect(f"{centre_prefix(request)}roster/?year={year}")
 
 
 @require_GET
@@ -186,7 +180,7 @@ def _assignment_or_404(request: HttpRequest, assignment_id: int) -> DutyAssignme
 
 
 def _back(request: HttpRequest, assignment: DutyAssignment) -> HttpResponseRedirect:
-    return HttpResponseRedirect(f"{_prefix(request)}roster/{assignment.pk}/")
+    return HttpResponseRedirect(f"{centre_prefix(request)}roster/{assignment.pk}/")
 
 
 @require_GET
